@@ -1,0 +1,55 @@
+# Every routine has one short command. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint typecheck fmt check bench catalog-check clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "eservice needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.synced ## install the locked dependencies into .venv
+
+run: install ## run the service (embedded PostgreSQL unless ESERVICE_DATABASE_URL is set)
+	$(BIN)/eservice serve $(ARGS)
+
+test: install ## run the whole test suite against a real PostgreSQL
+	$(BIN)/pytest $(ARGS)
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
+
+typecheck: install ## mypy in strict mode
+	$(BIN)/mypy
+
+fmt: install ## format and autofix
+	$(BIN)/ruff format src tests migrations bench
+	$(BIN)/ruff check --fix src tests migrations bench
+
+catalog-check: install ## validate services/ and workflows/
+	$(BIN)/eservice catalog check
+
+check: lint typecheck test ## everything CI runs
+
+bench: install ## benchmark the API against pgbench on the same SQL (see bench/README.md)
+	$(BIN)/python -m bench.run $(ARGS)
+
+clean: ## remove the environments (keeps .data/)
+	rm -rf $(VENV) $(TOOLS)

@@ -1,0 +1,1 @@
+"""eservice: online administrative services of a city."""

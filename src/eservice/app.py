@@ -1,0 +1,78 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.types import ControllerRouterHandler
+
+from eservice.core.config import Settings
+from eservice.core.db import create_engine, create_sessionmaker
+from eservice.core.deps import provide_db_session, provide_settings
+from eservice.core.middleware import RequestContextMiddleware
+from eservice.core.problems import handle_exception
+from eservice.health.routes import routes as health_routes
+
+log = logging.getLogger(__name__)
+
+
+def route_handlers() -> Sequence[ControllerRouterHandler]:
+    """Every context's routes, in one list."""
+    handlers: list[ControllerRouterHandler] = [*health_routes, PrometheusController]
+    return handlers
+
+
+def create_app(settings: Settings, database_url: str, *, with_worker: bool = False) -> Litestar:
+    """Build the app for one database; the engine lives as long as the app."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(database_url, settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    prometheus = PrometheusConfig(
+        app_name="eservice", prefix="eservice", group_path=True, exclude=["/metrics"]
+    )
+    state: dict[str, Any] = {"settings": settings, "database_url": database_url}
+    return Litestar(
+        route_handlers=route_handlers(),
+        lifespan=[lifespan],
+        state=State(state),
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "db_session": Provide(provide_db_session),
+        },
+        middleware=[
+            DefineMiddleware(RequestContextMiddleware, access_log=settings.access_log),
+            prometheus.middleware,
+        ],
+        exception_handlers={Exception: handle_exception},
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="eservice API",
+            version="1.0.0",
+            description=(
+                "Online administrative services: file requests, follow them, process them in "
+                "clerk queues, and integrate by API and signed webhooks."
+            ),
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=settings.debug,
+        logging_config=None,
+    )

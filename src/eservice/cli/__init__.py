@@ -1,0 +1,1 @@
+"""The ``eservice`` command line."""

@@ -1,0 +1,72 @@
+"""``eservice serve``: database, migrations, catalogue, then the API."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+
+import uvicorn
+
+from eservice.app import create_app
+from eservice.cli.common import database_url_or_exit, fail, progress, settings_or_exit
+from eservice.cli.startup import prepare_database
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "serve", help="run the API (migrates and loads the catalogue first)"
+    )
+    parser.add_argument("--host", help="address to listen on (default: ESERVICE_HOST, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: ESERVICE_PORT, 8000)")
+    parser.add_argument(
+        "--with-worker", action="store_true", help="also run the background worker in-process"
+    )
+    parser.add_argument(
+        "--no-prepare", action="store_true", help="skip migrations and catalogue loading"
+    )
+    parser.set_defaults(func=run)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use; choose another with --port")
+            fail(f"cannot listen on {host}:{port}: {exc.strerror}")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+    host = args.host or settings.host
+    port = args.port or settings.port
+    _check_port_free(host, port)
+    url = database_url_or_exit(settings)
+    if not args.no_prepare:
+        prepare_database(url, settings)
+    app = create_app(settings, url, with_worker=args.with_worker)
+    base = f"http://{host}:{port}"
+    progress("ready. Next steps:")
+    progress(f"  interactive API docs   {base}/schema")
+    progress(f"  OpenAPI document       {base}/schema/openapi.json")
+    progress(f"  service catalogue      {base}/api/v1/services")
+    progress(f"  readiness              {base}/health/ready")
+    progress("  create a clerk         .venv/bin/eservice users create --help")
+    progress("press Ctrl-C to stop (the embedded database stops with it)")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+    progress("stopped")
+    return 0

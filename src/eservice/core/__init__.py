@@ -1,0 +1,1 @@
+"""Cross-cutting platform pieces: settings, database, errors, logging, pagination."""

@@ -1,0 +1,174 @@
+"""One typed settings object, read from ``ESERVICE_*`` environment variables.
+
+An optional ``.env`` file in the working directory fills in variables that the real
+environment does not set; it never overrides them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+PREFIX = "ESERVICE_"
+DEMO_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused in production
+
+
+class SettingsError(Exception):
+    """A configuration problem, with a message naming the variable."""
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Everything configurable. Field ``foo_bar`` is read from ``ESERVICE_FOO_BAR``."""
+
+    env: Literal["development", "test", "production"] = "development"
+    debug: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    access_log: bool = True
+    data_dir: str = ".data"
+    host: str = "127.0.0.1"
+    port: int = msgspec.field(default=8000)
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Database: unset means embedded PostgreSQL under data_dir.
+    database_url: str | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_statement_timeout_ms: int = 15000
+
+    # Secrets and tokens.
+    secret_key: str = DEMO_SECRET
+    jwt_issuer: str = "eservice"
+    jwt_audience: str = "eservice-api"
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
+    jwt_signing_key: str | None = None
+    jwt_signing_key_file: str | None = None
+    jwt_verify_key_files: str = ""
+    oidc_providers: str = ""
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+
+    # Requests and deadlines.
+    reference_prefix: str = "HL"
+    holiday_subdivision: str = "SH"
+    require_verified_email: bool = True
+    max_body_bytes: int = 1_048_576
+    max_upload_bytes: int = 20 * 1_048_576
+    max_multipart_parts: int = 4
+
+    # Notifications.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    mail_from: str = "eservice <noreply@eservice.invalid>"
+    retry_schedule: str = "10,60,300,1800,7200,21600"
+    webhook_timeout: float = 10.0
+    webhook_allow_hosts: str = ""
+    worker_poll_interval: float = 1.0
+    worker_batch_size: int = 20
+
+    # Attachments.
+    storage: Literal["filesystem", "s3"] = "filesystem"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def retry_delays(self) -> list[float]:
+        return [float(part) for part in self.retry_schedule.split(",") if part.strip()]
+
+    @property
+    def webhook_allowed_hosts(self) -> frozenset[str]:
+        return frozenset(
+            h.strip().lower() for h in self.webhook_allow_hosts.split(",") if h.strip()
+        )
+
+
+_FIELD_RE = re.compile(r"at `\$\.(\w+)`")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a minimal ``.env``: ``KEY=value`` lines, ``#`` comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Build and validate settings; raise SettingsError naming the bad variable."""
+    source: dict[str, str] = read_dotenv(dotenv) if dotenv is not None else {}
+    source.update(os.environ if environ is None else environ)
+    known = {name.upper() for name in Settings.__struct_fields__}
+    raw: dict[str, str] = {}
+    for key, value in source.items():
+        if not key.startswith(PREFIX):
+            continue
+        name = key[len(PREFIX) :]
+        if name not in known:
+            raise SettingsError(f"{key} is not a known setting (see README, Configuration)")
+        if value == "" and name not in {"WEBHOOK_ALLOW_HOSTS", "JWT_VERIFY_KEY_FILES"}:
+            continue
+        raw[name.lower()] = value
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        match = _FIELD_RE.search(str(exc))
+        var = PREFIX + match.group(1).upper() if match else "an ESERVICE_ variable"
+        reason = str(exc).split(" - at ")[0]
+        raise SettingsError(f"{var} is invalid: {reason}") from None
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if not 1 <= settings.port <= 65535:
+        raise SettingsError("ESERVICE_PORT must be between 1 and 65535")
+    if not 60 <= settings.access_token_ttl <= 900:
+        raise SettingsError("ESERVICE_ACCESS_TOKEN_TTL must be between 60 and 900 seconds")
+    try:
+        delays = settings.retry_delays
+    except ValueError:
+        raise SettingsError("ESERVICE_RETRY_SCHEDULE must be comma-separated seconds") from None
+    if not delays or any(d < 0 for d in delays):
+        raise SettingsError("ESERVICE_RETRY_SCHEDULE needs at least one non-negative delay")
+    if settings.env == "production":
+        if settings.secret_key == DEMO_SECRET or len(settings.secret_key) < 32:
+            raise SettingsError(
+                "ESERVICE_SECRET_KEY must be set to a random value of 32+ characters in production"
+            )
+        if settings.debug:
+            raise SettingsError("ESERVICE_DEBUG must be off in production")
+        if not (settings.jwt_signing_key or settings.jwt_signing_key_file):
+            raise SettingsError(
+                "ESERVICE_JWT_SIGNING_KEY_FILE (or ESERVICE_JWT_SIGNING_KEY) must be configured "
+                "in production; generated development keys are refused"
+            )
+        if settings.database_url is None:
+            raise SettingsError("ESERVICE_DATABASE_URL must be set in production")

@@ -1,0 +1,93 @@
+"""Async engine and sessions. One transaction per HTTP request or worker job."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+from eservice.core.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table; the schema itself is built by Alembic migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class DatabaseUrlError(ValueError):
+    """ESERVICE_DATABASE_URL is not a PostgreSQL URL."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept ``postgresql://``, ``postgres://`` and ``postgresql+asyncpg://``; return asyncpg's."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise DatabaseUrlError("ESERVICE_DATABASE_URL must look like postgresql://user@host/db")
+    if scheme in {"postgresql", "postgres", "postgresql+asyncpg"}:
+        normalised = "postgresql+asyncpg://" + rest
+    else:
+        raise DatabaseUrlError(
+            f"ESERVICE_DATABASE_URL has scheme {scheme!r}; use postgresql:// (PostgreSQL 15+)"
+        )
+    parts = urlsplit(normalised)
+    if not parts.path.strip("/"):
+        raise DatabaseUrlError("ESERVICE_DATABASE_URL must name a database (…/eservice)")
+    return normalised
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+def create_engine(url: str, settings: Settings) -> AsyncEngine:
+    """An asyncpg engine with a bounded pool and a statement timeout."""
+    return create_async_engine(
+        normalise_database_url(url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        connect_args={
+            "server_settings": {
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "application_name": "eservice",
+            },
+            "timeout": 10,
+        },
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session in one transaction: commit when the block succeeds, roll back when it raises."""
+    async with sessionmaker() as session, session.begin():
+        yield session

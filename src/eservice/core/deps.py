@@ -1,0 +1,34 @@
+"""Dependencies shared by every context: settings and the request-scoped transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from eservice.core.config import Settings
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """One session and one transaction per request: commit on success, roll back on error.
+
+    Services never commit; this scope does, before the response is sent, so a failed commit
+    turns into an error response rather than a false success.
+    """
+    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
+    session = sessionmaker()
+    try:
+        await session.begin()
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        await session.close()

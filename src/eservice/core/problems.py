@@ -1,0 +1,155 @@
+"""The one place where errors become RFC 9457 problem details."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from eservice.core.errors import PROBLEM_TYPE_BASE, DomainError, FieldError
+from eservice.core.logging import request_id_var
+
+log = logging.getLogger("eservice.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+_HTTP_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-failed", "Validation failed"),
+    429: ("too-many-requests", "Too many requests"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+_PATH_RE = re.compile(r" - at `\$((?:\.[^.`\[]+|\[\d+\])*)`")
+_PATH_PART_RE = re.compile(r"\.([^.`\[]+)|\[(\d+)\]")
+
+
+def msgspec_path_to_pointer(path: str) -> str:
+    """Turn msgspec's ``$.data.items[2]`` location into the JSON pointer ``/data/items/2``."""
+    parts = []
+    for name, index in _PATH_PART_RE.findall(path):
+        token = name or index
+        parts.append(token.replace("~", "~0").replace("/", "~1"))
+    return "/" + "/".join(parts) if parts else ""
+
+
+def field_error_from_message(message: str, prefix: str = "") -> FieldError:
+    """A FieldError from a msgspec validation message."""
+    match = _PATH_RE.search(message)
+    pointer = msgspec_path_to_pointer(match.group(1)) if match else ""
+    text = _PATH_RE.sub("", message)
+    return FieldError(pointer=prefix + pointer, message=text)
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, object] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    if errors:
+        body["errors"] = [msgspec.structs.asdict(e) for e in errors]
+    if extra:
+        body.update(extra)
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _from_validation(exc: ValidationException, request: Request[Any, Any, Any]) -> Response[Any]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors: list[FieldError] = []
+    from_body = False
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        source = item.get("source")
+        message = str(item.get("message", ""))
+        if source == "body" or (source is None and item.get("key") is None):
+            from_body = True
+            errors.append(field_error_from_message(message))
+        else:
+            key = str(item.get("key", ""))
+            errors.append(FieldError(pointer=f"{source or 'query'}:{key}", message=message))
+    if not errors:
+        errors.append(field_error_from_message(exc.detail))
+        from_body = "body" in exc.detail.lower() or "$" in exc.detail
+    if from_body:
+        return problem_response(
+            422,
+            "validation-failed",
+            "Validation failed",
+            "The request body is not valid: "
+            + "; ".join(f"{e.pointer or '/'}: {e.message}" for e in errors),
+            errors=errors,
+        )
+    return problem_response(
+        400,
+        "bad-request",
+        "Bad request",
+        "Invalid parameters: " + "; ".join(f"{e.pointer}: {e.message}" for e in errors),
+        errors=errors,
+    )
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Render any exception as problem+json; unexpected ones are logged and hidden."""
+    if isinstance(exc, DomainError):
+        return problem_response(
+            exc.status,
+            exc.slug,
+            exc.title,
+            exc.detail,
+            errors=exc.errors,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
+    if isinstance(exc, ValidationException):
+        return _from_validation(exc, request)
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
+        detail = exc.detail if exc.detail and exc.detail != title else title
+        if exc.status_code == 404:
+            detail = "No resource at this path."
+        headers = dict(exc.headers or {})
+        return problem_response(exc.status_code, slug, title, detail, headers=headers)
+    if isinstance(exc, HTTPException) and exc.status_code == 503:
+        return problem_response(503, "service-unavailable", "Service unavailable", exc.detail)
+    log.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"method": request.method, "path": request.url.path},
+    )
+    return problem_response(
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal-error",
+        "Internal server error",
+        "Something went wrong on our side. Quote the request id when you report it.",
+    )
+
+
+__all__ = ["PROBLEM_JSON", "MediaType", "handle_exception", "problem_response"]

@@ -1,0 +1,12 @@
+"""Imports every context's table module so that ``Base.metadata`` knows the whole schema."""
+
+from __future__ import annotations
+
+import importlib
+
+TABLE_MODULES: tuple[str, ...] = ("eservice.notifications.tables",)
+
+
+def import_all_tables() -> None:
+    for module in TABLE_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,1 @@
+"""Accounts, tokens, API clients and the guards every route uses."""

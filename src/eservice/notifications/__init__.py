@@ -1,0 +1,1 @@
+"""Outbox, worker, email, inbox, live stream and signed webhooks."""

@@ -1,0 +1,37 @@
+"""Writing to the outbox. Called inside the caller's transaction; never commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.notifications.events import PublishedEvent
+from eservice.notifications.tables import OutboxRow
+
+NOTIFY_CHANNEL = "eservice_events"
+
+
+async def publish_event(session: AsyncSession, event: PublishedEvent) -> None:
+    """Record ``event`` for delivery, and wake listeners when the transaction commits.
+
+    ``pg_notify`` is transactional: the live stream hears of the event only if it commits.
+    """
+    payload = msgspec.to_builtins(event)
+    await session.execute(insert(OutboxRow).values(kind="event", payload=payload))
+    await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(event.event_id))))
+
+
+async def queue_email(
+    session: AsyncSession,
+    *,
+    to: str,
+    template: str,
+    locale: str,
+    context: dict[str, Any],
+) -> None:
+    """Send ``template`` (e.g. ``verify_email``) to ``to`` once the transaction commits."""
+    payload = {"to": to, "template": template, "locale": locale, "context": context}
+    await session.execute(insert(OutboxRow).values(kind="email", payload=payload))

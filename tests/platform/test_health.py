@@ -1,0 +1,79 @@
+"""Operations endpoints: health, readiness, metrics, OpenAPI, problem details for routing errors."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from eservice.core.migrate import head_revision
+
+Client = AsyncTestClient[Litestar]
+
+
+async def test_live_answers_ok(client: Client) -> None:
+    response = await client.get("/health/live")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_reports_database_at_head(client: Client) -> None:
+    response = await client.get("/health/ready")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["migration"] == head_revision()
+
+
+async def test_ready_is_503_when_database_unreachable(client_with: object) -> None:
+    from eservice.app import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(__import__("pathlib").Path("/tmp"))
+    app = create_app(settings, "postgresql://nobody@127.0.0.1:1/nowhere")
+    async with AsyncTestClient(app=app) as c:
+        response = await c.get("/health/ready")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_unknown_path_is_404_problem(client: Client) -> None:
+    response = await client.get("/api/v1/does-not-exist")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 404
+    assert body["type"].endswith("not-found")
+    assert {"type", "title", "status", "detail"} <= body.keys()
+
+
+async def test_wrong_method_is_405_problem(client: Client) -> None:
+    response = await client.delete("/health/live")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 405
+
+
+async def test_every_response_carries_a_request_id(client: Client) -> None:
+    response = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
+    generated = await client.get("/health/live", headers={"X-Request-ID": "bad id\n"})
+    assert generated.headers["x-request-id"] != "bad id\n"
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+async def test_metrics_are_prometheus_text(client: Client) -> None:
+    await client.get("/health/live")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert "eservice_requests_total" in response.text
+
+
+async def test_openapi_document_is_served(client: Client) -> None:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["openapi"].startswith("3.")
+    assert "/health/ready" in doc["paths"]
+    docs_page = await client.get("/schema")
+    assert docs_page.status_code == 200
+    assert "<html" in docs_page.text.lower()
