@@ -1,0 +1,71 @@
+"""The command line fails with one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ESERVICE = [sys.executable, "-m", "eservice.cli.main"]
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ESERVICE_")}
+    clean.update(env)
+    return subprocess.run(
+        [*ESERVICE, *args],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_help_is_available_for_every_command() -> None:
+    result = run(["--help"])
+    assert result.returncode == 0
+    for command in ("serve", "migrate"):
+        assert command in result.stdout
+        sub = run([command, "--help"])
+        assert sub.returncode == 0, sub.stderr
+        assert "usage: eservice " + command in sub.stdout
+
+
+def test_unreachable_database_is_one_line_and_nonzero() -> None:
+    result = run(["migrate"], ESERVICE_DATABASE_URL="postgresql://nobody@127.0.0.1:1/eservice")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("eservice: error")]
+    assert len(lines) == 1
+    assert "cannot reach the database" in lines[0]
+
+
+def test_wrong_database_scheme_is_refused_clearly() -> None:
+    result = run(["migrate"], ESERVICE_DATABASE_URL="mysql://root@localhost/eservice")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "postgresql://" in result.stderr
+
+
+def test_invalid_setting_names_the_variable() -> None:
+    result = run(["migrate"], ESERVICE_PORT="not-a-port")
+    assert result.returncode == 2
+    assert "ESERVICE_PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run(["serve", "--port", str(port)])
+    assert result.returncode != 0
+    assert f"port {port}" in result.stderr
+    assert "already in use" in result.stderr
+    assert "Traceback" not in result.stderr
