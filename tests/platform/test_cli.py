@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 REPO = Path(__file__).resolve().parents[2]
 ESERVICE = [sys.executable, "-m", "eservice.cli.main"]
 
@@ -69,3 +71,26 @@ def test_port_in_use_is_a_clear_error() -> None:
     assert f"port {port}" in result.stderr
     assert "already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_migrate_without_database_url_uses_embedded_postgres_and_keeps_its_data(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "data"
+    first = run(["migrate"], ESERVICE_DATA_DIR=str(data_dir))
+    assert first.returncode == 0, first.stderr
+    assert "starting embedded PostgreSQL" in first.stderr
+    assert (data_dir / "postgres" / "PG_VERSION").is_file()
+    second = run(["migrate"], ESERVICE_DATA_DIR=str(data_dir))
+    assert second.returncode == 0, second.stderr
+    # The second run found the schema already migrated: no upgrade step ran again.
+    assert "Running upgrade" not in second.stderr
+    assert "database is at" in second.stderr
+    # The embedded server stopped with the command that started it.
+    pgdata = str(data_dir / "postgres")
+    leftovers = [
+        proc.pid
+        for proc in psutil.process_iter(attrs=["cmdline"])
+        if proc.info["cmdline"] and any(pgdata in part for part in proc.info["cmdline"])
+    ]
+    assert leftovers == []

@@ -1,0 +1,52 @@
+"""API fuzzing with schemathesis against the served OpenAPI document: bad input is never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+
+from eservice.app import create_app
+from eservice.core.config import Settings
+from tests.support.live_server import serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def live_server(settings: Settings, database_url: str) -> Iterator[str]:
+    with serve_in_thread(create_app(settings, database_url)) as base_url:
+        yield base_url
+
+
+def _fuzz_operation(operation: object, base_url: str, headers: dict[str, str]) -> None:
+    strategy = operation.as_strategy()  # type: ignore[attr-defined]
+
+    @settings(
+        max_examples=15,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    @given(case=strategy)
+    def run(case: schemathesis.Case) -> None:
+        response = case.call(base_url=base_url, headers=headers, timeout=10)
+        case.validate_response(response, checks=[not_a_server_error])
+        if response.status_code >= 400:
+            assert response.headers["content-type"].startswith("application/problem+json"), (
+                case.method,
+                case.formatted_path,
+                response.status_code,
+            )
+
+    run()
+
+
+def test_no_input_makes_the_api_fail_with_a_server_error(live_server: str) -> None:
+    schema = schemathesis.openapi.from_url(f"{live_server}/schema/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 3
+    for operation in operations:
+        _fuzz_operation(operation, live_server, {})
