@@ -33,6 +33,10 @@ from tests.support.database import (
 )
 from tests.support.setup import prepare_test_database
 
+pytest_plugins = [
+    "tests.support.auth",
+]
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -16,12 +16,20 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ControllerRouterHandler
 
+from eservice.attachments.routes import routes as attachment_routes
+from eservice.catalog.routes import routes as catalog_routes
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.middleware import RequestContextMiddleware
 from eservice.core.problems import handle_exception
 from eservice.health.routes import routes as health_routes
+from eservice.identity.deps import provide_optional_principal, provide_principal
+from eservice.identity.routes import routes as identity_routes
+from eservice.notifications.lifespan import notifications_lifespan
+from eservice.notifications.routes import routes as notification_routes
+from eservice.queues.routes import routes as queue_routes
+from eservice.requests.routes import routes as request_routes
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,12 @@ log = logging.getLogger(__name__)
 def route_handlers() -> Sequence[ControllerRouterHandler]:
     """Every context's routes, in one list."""
     handlers: list[ControllerRouterHandler] = [*health_routes, PrometheusController]
+    handlers += identity_routes
+    handlers += catalog_routes
+    handlers += attachment_routes
+    handlers += request_routes
+    handlers += queue_routes
+    handlers += notification_routes
     return handlers
 
 
@@ -51,11 +65,13 @@ def create_app(settings: Settings, database_url: str, *, with_worker: bool = Fal
     state: dict[str, Any] = {"settings": settings, "database_url": database_url}
     return Litestar(
         route_handlers=route_handlers(),
-        lifespan=[lifespan],
+        lifespan=[lifespan, notifications_lifespan(settings, with_worker=with_worker)],
         state=State(state),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal),
+            "optional_principal": Provide(provide_optional_principal),
         },
         middleware=[
             DefineMiddleware(RequestContextMiddleware, access_log=settings.access_log),

@@ -20,6 +20,10 @@ def live_server(settings: Settings, database_url: str) -> Iterator[str]:
         yield base_url
 
 
+# RFC 6749 endpoints answer errors in the OAuth form ({"error": ...}), by contract.
+OAUTH_ENDPOINTS = {"/api/v1/auth/token", "/api/v1/auth/revoke"}
+
+
 def _fuzz_operation(operation: object, base_url: str, headers: dict[str, str]) -> None:
     strategy = operation.as_strategy()  # type: ignore[attr-defined]
 
@@ -34,8 +38,9 @@ def _fuzz_operation(operation: object, base_url: str, headers: dict[str, str]) -
     def run(case: schemathesis.Case) -> None:
         response = case.call(base_url=base_url, headers=headers, timeout=10)
         case.validate_response(response, checks=[not_a_server_error])
-        if response.status_code >= 400:
-            assert response.headers["content-type"].startswith("application/problem+json"), (
+        if response.status_code >= 400 and case.path not in OAUTH_ENDPOINTS:
+            content_type = response.headers.get("content-type", [""])[0]
+            assert content_type.startswith("application/problem+json"), (
                 case.method,
                 case.formatted_path,
                 response.status_code,

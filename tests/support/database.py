@@ -15,7 +15,13 @@ from eservice.core.embedded import start_embedded_postgres
 TEST_DATABASE_ENV = "ESERVICE_TEST_DATABASE_URL"
 
 # Tables filled once per session (the catalogue) survive the per-test cleanup.
-PRESERVED: set[str] = {"alembic_version"}
+PRESERVED: set[str] = {
+    "alembic_version",
+    "departments",
+    "workflow_versions",
+    "services",
+    "service_versions",
+}
 
 
 def preserved_tables() -> set[str]:

@@ -6,9 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from eservice.cli import migrate, serve
+from eservice.attachments import cli as attachments_cli
+from eservice.cli import catalog, clients, migrate, serve, users, worker
 
-COMMANDS = (serve, migrate)
+COMMANDS = (serve, migrate, catalog, attachments_cli, users, clients, worker)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ import uvicorn
 from eservice.app import create_app
 from eservice.cli.common import database_url_or_exit, fail, progress, settings_or_exit
 from eservice.cli.startup import prepare_database
+from eservice.identity.startup import IdentityConfigError, check_identity_configuration
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     _check_port_free(host, port)
+    try:
+        check_identity_configuration(settings)
+    except IdentityConfigError as exc:
+        fail(str(exc), 2)
     url = database_url_or_exit(settings)
     if not args.no_prepare:
         prepare_database(url, settings)

@@ -30,6 +30,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = True
     data_dir: str = ".data"
+    # Directory holding services/ and workflows/; unset means the repository's own catalogue.
+    catalog_dir: str | None = None
     host: str = "127.0.0.1"
     port: int = msgspec.field(default=8000)
     public_url: str = "http://127.0.0.1:8000"
@@ -52,10 +54,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     oidc_providers: str = ""
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # Argon2id cost; unset means 3 passes over 64 MiB (1 pass over 1 MiB when ESERVICE_ENV=test).
+    password_hash_time_cost: int | None = None
+    password_hash_memory_kib: int | None = None
 
     # Requests and deadlines.
     reference_prefix: str = "HL"
     holiday_subdivision: str = "SH"
+    time_zone: str = "Europe/Berlin"
     require_verified_email: bool = True
     max_body_bytes: int = 1_048_576
     max_upload_bytes: int = 20 * 1_048_576
@@ -74,6 +80,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     webhook_allow_hosts: str = ""
     worker_poll_interval: float = 1.0
     worker_batch_size: int = 20
+    # A claimed delivery is retried by any worker once its lease ends (worker died mid-send).
+    worker_lease_seconds: float = 60.0
+    worker_metrics_port: int = 0  # 0: no separate /metrics listener for `eservice worker`
+    smtp_timeout: float = 30.0
+    sse_heartbeat_seconds: float = 15.0
 
     # Attachments.
     storage: Literal["filesystem", "s3"] = "filesystem"

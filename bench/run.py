@@ -1,0 +1,161 @@
+"""``python -m bench.run`` (``make bench``): the whole benchmark in one run.
+
+1. PostgreSQL (embedded unless --database-url), a fresh ``eservice_bench`` database, migrated,
+   catalogue published, a citizen and a clerk, 10k requests plus the transition and read pools.
+2. The API as in production (uvicorn, access log off, ``eservice worker`` running).
+3. Per operation and concurrency: wrk against the API, then pgbench on the same SQL.
+4. Scaling: queue list and claim at 10k and at 1M requests (c=8).
+5. Memory: RSS of each API process over a 60 s mixed run.
+6. One table on stdout; JSON under bench/results/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from bench import database, memory, report, seed, server
+from bench.database import say
+from bench.loadgen import ensure_wrk
+from bench.options import Options, parse
+from bench.workload import Workload
+
+SCALING_OPERATIONS = ("queue", "claim")
+SCALING_CONCURRENCY = 8
+
+
+def measure(work: Workload, opts: Options, results: report.Results) -> None:
+    for operation in opts.operations:
+        if opts.warmup:
+            work.api_run(operation, 8, opts.warmup)
+        for concurrency in opts.concurrencies:
+            for side in ("api", "pgbench"):
+                run = work.api_run if side == "api" else work.pgbench_run
+                m = run(operation, concurrency, opts.duration)
+                results.measurements.append(m)
+                say(
+                    f"{operation:<10} c={concurrency:<3} {side:<7} {m.throughput:8.0f}/s "
+                    f"p50 {m.p50_ms:6.2f} ms  p99 {m.p99_ms:6.2f} ms"
+                    + (f"  errors {m.errors}" if m.errors else "")
+                    + (f"  {m.note}" if m.note else "")
+                )
+
+
+def scaling_point(work: Workload, opts: Options, rows: int) -> dict[str, report.Measurement]:
+    found: dict[str, report.Measurement] = {}
+    for operation in SCALING_OPERATIONS:
+        for side in ("api", "pgbench"):
+            run = work.api_run if side == "api" else work.pgbench_run
+            m = run(operation, SCALING_CONCURRENCY, opts.scaling_duration)
+            found[f"{operation}/{side}"] = m
+            say(f"scaling {rows:>9} rows {operation:<6} {side:<7} {m.throughput:8.0f}/s")
+    return found
+
+
+def scaling_rows(
+    small: dict[str, report.Measurement],
+    large: dict[str, report.Measurement],
+    small_rows: int,
+    large_rows: int,
+) -> list[dict[str, object]]:
+    """Cost per operation (1/throughput at c=8) at the large size over the small size."""
+    rows: list[dict[str, object]] = []
+    for key, before in small.items():
+        after = large[key]
+        operation, side = key.split("/")
+        small_ms = 1000 / before.throughput if before.throughput else 0.0
+        large_ms = 1000 / after.throughput if after.throughput else 0.0
+        rows.append(
+            {
+                "operation": operation,
+                "side": side,
+                "concurrency": SCALING_CONCURRENCY,
+                "small_rows": small_rows,
+                "large_rows": large_rows,
+                "small_ms": round(small_ms, 3),
+                "large_ms": round(large_ms, 3),
+                "small_p50_ms": before.p50_ms,
+                "large_p50_ms": after.p50_ms,
+                "cost_ratio": round(large_ms / small_ms, 3) if small_ms else 0.0,
+            }
+        )
+    return rows
+
+
+def memory_run(work: Workload, seconds: float) -> dict[str, object]:
+    """File, read and list at once for ``seconds`` while sampling the API processes' RSS."""
+    say(f"memory: {seconds:.0f} s of mixed load, sampling RSS once a second ...")
+    with memory.Sampler(work.api) as sampler:
+        threads = [
+            threading.Thread(target=work.api_run, args=(op, 4, seconds))
+            for op in ("file", "read", "queue")
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return memory.summarise(sampler, seconds)
+
+
+def run_all(opts: Options, admin_url: str) -> report.Results:
+    """Everything between starting PostgreSQL and printing the table."""
+    db = database.create(admin_url, opts.data_dir, opts.port)
+    accounts = seed.accounts(db.settings, db.url)
+    say(f"seeding {opts.scaling_small} requests and the pools ...")
+    asyncio.run(seed.seed_requests(db.url, accounts, opts.scaling_small, pools=True))
+    results = report.Results(
+        machine=report.machine(),
+        options={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(opts).items()},
+    )
+    results.machine["postgres"] = str(asyncio.run(database.fetchval(db.url, "SHOW server_version")))
+    api = server.start(db.env, opts.port, opts.api_workers, opts.data_dir / "logs")
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+            work = Workload(db=db, api=api, accounts=accounts, scratch=Path(scratch))
+            small: dict[str, report.Measurement] = {}
+            if opts.scaling:
+                small = scaling_point(work, opts, opts.scaling_small)
+            measure(work, opts, results)
+            if opts.scaling:
+                say(f"growing to {opts.scaling_large} requests ...")
+                t0 = time.monotonic()
+                asyncio.run(seed.seed_requests(db.url, accounts, opts.scaling_large, pools=False))
+                say(f"seeded in {time.monotonic() - t0:.0f} s")
+                large = scaling_point(work, opts, opts.scaling_large)
+                results.scaling = scaling_rows(small, large, opts.scaling_small, opts.scaling_large)
+            if opts.memory:
+                results.memory = memory_run(work, opts.memory_duration)
+    finally:
+        api.stop()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse(argv)
+    ensure_wrk()
+    started = time.monotonic()
+    opts.data_dir.mkdir(parents=True, exist_ok=True)
+    admin_url = database.start(opts.data_dir, opts.database_url)
+    try:
+        results = run_all(opts, admin_url)
+    finally:
+        if opts.database_url is None:
+            database.stop_embedded(opts.data_dir)
+    results.options["wall_seconds"] = round(time.monotonic() - started)
+    print(report.table(results))
+    path = report.write(results, opts.results_dir)
+    say(f"results written to {path} ({time.monotonic() - started:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except subprocess.CalledProcessError as exc:
+        sys.exit(f"bench: {exc}")

@@ -1,0 +1,146 @@
+"""The API as in production: uvicorn (uvloop, httptools), no access log, ``eservice worker``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.database import say
+
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Api:
+    """The running API (uvicorn and its worker processes) and the background worker."""
+
+    base_url: str
+    server: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes]
+    log_path: Path
+    workers: int = 1
+    _logs: list[object] = field(default_factory=list)
+
+    def api_pids(self) -> list[int]:
+        """The processes that serve requests (uvicorn's workers, or uvicorn itself)."""
+        children = [pid for pid in _children(self.server.pid) if _serves(pid)]
+        return children or [self.server.pid]
+
+    def stop(self) -> None:
+        for proc in (self.server, self.worker):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in (self.server, self.worker):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for log in self._logs:
+            log.close()  # type: ignore[attr-defined]
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def _serves(pid: int) -> bool:
+    """Not multiprocessing's resource tracker (a child of uvicorn's supervisor too)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"resource_tracker" not in cmdline
+
+
+def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"bench: the API exited early; see {log_path}")
+        try:
+            with urllib.request.urlopen(base_url + "/health/ready", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"bench: the API did not become ready within 60 s; see {log_path}")
+
+
+def start(env: dict[str, str], port: int, workers: int, log_dir: Path) -> Api:
+    """Start uvicorn with ``workers`` processes and one ``eservice worker``; wait until ready.
+
+    One process is exactly ``eservice serve --no-prepare``; several use uvicorn's own
+    supervisor with the same app factory (``bench.asgi:create``).
+    """
+    log_dir.mkdir(parents=True, exist_ok=True)
+    server_log = (log_dir / "api.log").open("ab")
+    worker_log = (log_dir / "worker.log").open("ab")
+    if workers == 1:
+        command = [str(VENV_BIN / "eservice"), "serve", "--no-prepare", "--port", str(port)]
+    else:
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.asgi:create",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--no-server-header",
+            "--log-level",
+            "warning",
+        ]
+    cwd = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen(command, env=env, cwd=cwd, stdout=server_log, stderr=server_log)
+    worker = subprocess.Popen(
+        [str(VENV_BIN / "eservice"), "worker"],
+        env=env,
+        cwd=cwd,
+        stdout=worker_log,
+        stderr=worker_log,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    api = Api(base_url, server, worker, log_dir / "api.log", workers, [server_log, worker_log])
+    try:
+        _wait_ready(base_url, server, log_dir / "api.log")
+    except BaseException:
+        api.stop()
+        raise
+    say(f"API ready at {base_url} ({workers} uvicorn process(es), worker running)")
+    return api
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of one process, from /proc/<pid>/status."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_count() -> int:
+    return os.cpu_count() or 1

@@ -1,0 +1,1 @@
+"""Documents and photos attached to requests: uploads, storage backends, downloads."""

@@ -1,0 +1,195 @@
+"""HTTP endpoints of attachments: upload (streamed multipart), list, download, delete."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import InternalServerException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.attachments import service, uploads
+from eservice.attachments.filenames import content_disposition
+from eservice.attachments.schemas import AttachmentOut
+from eservice.attachments.storage import storage_from_settings
+from eservice.core.config import Settings
+from eservice.core.errors import BadRequest
+from eservice.core.idempotency import IdempotencyKeyHeader, Produced, caller_key, idempotent
+from eservice.core.pagination import Page, check_limit
+from eservice.identity.principal import Principal
+
+TAGS = ["attachments"]
+BASE = "/api/v1/requests/{request_id:uuid}/attachments"
+
+
+@dataclass
+class UploadOperation(Operation):
+    """The upload is read as a stream, so its multipart body is described here by hand."""
+
+    def __post_init__(self) -> None:
+        form = Schema(
+            type=OpenAPIType.OBJECT,
+            required=["file", "kind"],
+            properties={
+                "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                "kind": Schema(type=OpenAPIType.STRING, pattern=r"^[a-z][a-z0-9_-]{0,62}$"),
+                "visibility": Schema(type=OpenAPIType.STRING, enum=["public", "internal"]),
+            },
+        )
+        self.request_body = RequestBody(
+            required=True, content={"multipart/form-data": OpenAPIMediaType(schema=form)}
+        )
+
+
+async def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
+    """The request body as it arrives; a dropped connection is a client error, not ours."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except InternalServerException:
+        raise BadRequest("The upload was interrupted before the body was complete.") from None
+
+
+def _content_length(request: Request[Any, Any, Any]) -> int | None:
+    raw = request.headers.get("content-length")
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise BadRequest("Content-Length is not a number.")
+    return int(raw)
+
+
+@post(
+    BASE,
+    tags=TAGS,
+    summary="Attach a document (multipart/form-data: file, kind, visibility?)",
+    description=(
+        "Form fields: `file` (the file), `kind` (a document kind of the service), optional "
+        "`visibility` (`public`, or `internal` for staff). The type is decided by the file's "
+        "content; limits per kind come from the catalogue."
+    ),
+    status_code=201,
+    operation_class=UploadOperation,
+    responses={
+        201: ResponseSpec(data_container=AttachmentOut, description="The stored attachment"),
+        413: ResponseSpec(None, description="The file or the body is too large"),
+        415: ResponseSpec(None, description="Not multipart, or a type the kind does not take"),
+    },
+    request_max_body_size=None,  # enforced while streaming, per service and kind
+)
+async def upload_attachment(
+    request: Request[Any, Any, Any],
+    *,
+    request_id: FromPath[UUID],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response[Any]:
+    pending = await uploads.receive_attachment(
+        db_session,
+        settings=settings,
+        principal=principal,
+        request_id=request_id,
+        upload=uploads.IncomingUpload(
+            chunks=_body(request),
+            content_type=request.headers.get("content-type"),
+            content_length=_content_length(request),
+        ),
+        release_connection=True,
+    )
+
+    async def produce() -> Produced:
+        created = await uploads.store_attachment(
+            db_session, storage_from_settings(settings), pending
+        )
+        return Produced(status=201, content=created, headers={"Location": created.url})
+
+    try:
+        return await idempotent(
+            db_session,
+            caller=caller_key(principal.kind, principal.id),
+            key=idempotency_key,
+            fingerprint=pending.fingerprint,
+            produce=produce,
+        )
+    finally:
+        await pending.discard()
+
+
+@get(BASE, tags=TAGS, summary="List a request's attachments (oldest first)")
+async def list_attachments(
+    request_id: FromPath[UUID],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    limit: Annotated[int | None, QueryParameter(name="limit")] = None,
+    cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=1024)] = None,
+) -> Page[AttachmentOut]:
+    items, next_cursor = await service.list_request_attachments(
+        db_session, principal, request_id, cursor=cursor, limit=check_limit(limit)
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@get(
+    BASE + "/{attachment_id:uuid}",
+    tags=TAGS,
+    summary="Download an attachment (streamed, as an attachment, with its sha256)",
+)
+async def download_attachment(
+    request_id: FromPath[UUID],
+    attachment_id: FromPath[UUID],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+) -> Stream:
+    download = await service.open_attachment(
+        db_session, storage_from_settings(settings), principal, request_id, attachment_id
+    )
+    row = download.attachment
+    digest = base64.b64encode(bytes.fromhex(row.sha256)).decode()
+    return Stream(
+        download.chunks,
+        media_type=row.content_type,
+        headers={
+            "Content-Length": str(row.size),
+            "Content-Disposition": content_disposition(row.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+            "ETag": f'"{row.sha256}"',
+            "Repr-Digest": f"sha-256=:{digest}:",
+            "X-Checksum-SHA256": row.sha256,
+        },
+    )
+
+
+@delete(
+    BASE + "/{attachment_id:uuid}",
+    tags=TAGS,
+    summary="Remove an attachment from a draft (applicant only)",
+    status_code=204,
+)
+async def delete_attachment(
+    request_id: FromPath[UUID],
+    attachment_id: FromPath[UUID],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+) -> None:
+    await service.delete_attachment(
+        db_session, storage_from_settings(settings), principal, request_id, attachment_id
+    )
+
+
+routes = [upload_attachment, list_attachments, download_attachment, delete_attachment]

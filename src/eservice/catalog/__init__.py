@@ -1,0 +1,1 @@
+"""The service catalogue: services as versioned data, checked, published and served."""

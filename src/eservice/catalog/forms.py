@@ -1,0 +1,145 @@
+"""Forms as JSON Schema 2020-12: checking a form itself and validating filed data against it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema_rs
+
+from eservice.core.errors import FieldError
+
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+FormProblem = tuple[str, str]
+# German texts are "title" and "description"; their English versions sit next to them.
+TRANSLATED = {"title": "x-title-en", "description": "x-description-en"}
+# Keywords whose values are data, not schema: never translated.
+_DATA_KEYWORDS = frozenset({"examples", "enum", "const", "default"})
+
+
+def compile_form(schema: dict[str, Any]) -> jsonschema_rs.Draft202012Validator:
+    """A validator for ``schema``: formats checked, remote references never fetched."""
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True, offline=True)
+
+
+def pointer(parts: list[str | int] | tuple[str | int, ...], prefix: str = "") -> str:
+    """A JSON pointer (RFC 6901) from path segments."""
+    escaped = [str(p).replace("~", "~0").replace("/", "~1") for p in parts]
+    return prefix + "".join("/" + p for p in escaped)
+
+
+def data_errors(
+    validator: jsonschema_rs.Draft202012Validator, data: object, prefix: str = "/data"
+) -> list[FieldError]:
+    """Every way ``data`` violates the form, with pointers under ``prefix``."""
+    errors: list[FieldError] = []
+    for error in validator.iter_errors(data):
+        path = list(error.instance_path)
+        kind = error.kind
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+            path.append(str(kind.property))
+            errors.append(FieldError(pointer=pointer(path, prefix), message="is required"))
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+            errors.extend(
+                FieldError(
+                    pointer=pointer([*path, name], prefix), message="is not a field of this form"
+                )
+                for name in kind.unexpected
+            )
+        else:
+            errors.append(FieldError(pointer=pointer(path, prefix), message=error.message))
+    return errors
+
+
+def form_problems(schema: object) -> list[FormProblem]:
+    """Every problem of a form schema as (JSON pointer into the schema, message)."""
+    if not isinstance(schema, dict):
+        return [("", "the form must be a JSON object (a JSON Schema)")]
+    problems: list[FormProblem] = []
+    if schema.get("$schema") != DRAFT_2020_12:
+        problems.append(("/$schema", f'the form must declare "$schema": "{DRAFT_2020_12}"'))
+    if schema.get("type") != "object":
+        problems.append(("/type", 'a form must have "type": "object"'))
+    if schema.get("additionalProperties") is not False:
+        problems.append(("/additionalProperties", 'a form must set "additionalProperties": false'))
+    problems.extend(
+        (where, f"only local references (#/...) are allowed, not {ref!r}")
+        for where, ref in _references(schema, "")
+        if not ref.startswith("#")
+    )
+    if problems:
+        return problems
+    try:
+        jsonschema_rs.meta.validate(schema)
+        validator = compile_form(schema)
+    except jsonschema_rs.ValidationError as exc:
+        where = pointer(list(exc.instance_path))
+        return [(where, f"not a valid JSON Schema: {exc.message}")]
+    except (ValueError, jsonschema_rs.ReferencingError) as exc:
+        return [("", f"not a valid JSON Schema: {exc}")]
+    problems.extend(
+        (where, f"{key!r} needs an English version in {TRANSLATED[key]!r}")
+        for where, key in _untranslated(schema, "")
+    )
+    examples = schema.get("examples")
+    if not isinstance(examples, list) or not examples:
+        problems.append(("/examples", 'the form needs "examples" with at least one valid filing'))
+        return problems
+    for i, example in enumerate(examples):
+        problems.extend(
+            (err.pointer, f"example {i} does not validate against the form: {err.message}")
+            for err in data_errors(validator, example, prefix=f"/examples/{i}")
+        )
+    return problems
+
+
+def localise(node: Any, lang: str) -> Any:
+    """A copy of a form with titles and descriptions in ``lang`` and no translation keys."""
+    if isinstance(node, list):
+        return [localise(item, lang) for item in node]
+    if not isinstance(node, dict):
+        return node
+    english = set(TRANSLATED.values())
+    out = {
+        key: value if key in _DATA_KEYWORDS else localise(value, lang)
+        for key, value in node.items()
+        if key not in english
+    }
+    if lang == "en":
+        for key, translation in TRANSLATED.items():
+            if isinstance(node.get(translation), str):
+                out[key] = node[translation]
+    return out
+
+
+def form_fields(schema: dict[str, Any]) -> set[str]:
+    """The top-level field names a form declares."""
+    properties = schema.get("properties")
+    return set(properties) if isinstance(properties, dict) else set()
+
+
+def _references(node: object, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield pointer([key], where), value
+            else:
+                yield from _references(value, pointer([key], where))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _references(value, pointer([i], where))
+
+
+def _untranslated(node: object, where: str) -> Iterator[tuple[str, str]]:
+    """Places where a German title or description has no English version."""
+    if isinstance(node, dict):
+        for key, translation in TRANSLATED.items():
+            if isinstance(node.get(key), str) and not isinstance(node.get(translation), str):
+                yield pointer([key], where), key
+        for key, value in node.items():
+            if key not in _DATA_KEYWORDS:
+                yield from _untranslated(value, pointer([key], where))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _untranslated(value, pointer([i], where))

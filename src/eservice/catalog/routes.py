@@ -1,0 +1,124 @@
+"""The public catalogue API: services and workflows, labels in German or English, cacheable."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.catalog import service
+from eservice.catalog.http import cacheable, choose_language
+from eservice.catalog.presenters import service_out, workflow_out
+from eservice.catalog.schemas import ServiceOut, ServicePage, WorkflowOut
+from eservice.core.pagination import check_limit, decode_cursor, encode_cursor
+from eservice.workflow.diagram import mermaid
+
+TAGS = ["catalogue"]
+MERMAID = "text/vnd.mermaid"
+NOT_MODIFIED = ResponseSpec(None, description="the copy named by If-None-Match is current")
+NOT_FOUND = ResponseSpec(None, description="no such published definition (problem+json)")
+
+Lang = Annotated[
+    str | None, QueryParameter(name="lang", description="label language: de or en", max_length=8)
+]
+AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", max_length=512)]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1024)]
+Version = Annotated[int | None, QueryParameter(name="version", ge=1, le=1_000_000)]
+
+
+@get(
+    "/api/v1/services",
+    tags=TAGS,
+    summary="Published services (current versions)",
+    responses={
+        200: ResponseSpec(ServicePage, description="a page of services"),
+        304: NOT_MODIFIED,
+    },
+    media_type="application/json",
+)
+async def list_services(
+    *,
+    db_session: AsyncSession,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
+    limit: Annotated[int | None, QueryParameter(name="limit")] = None,
+    cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=1024)] = None,
+) -> Response[bytes]:
+    language = choose_language(lang, accept_language)
+    size = check_limit(limit)
+    after = decode_cursor(cursor, 1)
+    services = await service.list_current_services(
+        db_session, after=None if after is None else str(after[0]), limit=size + 1
+    )
+    departments = await service.department_names(db_session)
+    page = services[:size]
+    next_cursor = encode_cursor([page[-1].code]) if len(services) > size else None
+    body = ServicePage(
+        items=[service_out(s, language, departments) for s in page], next_cursor=next_cursor
+    )
+    return cacheable(body, if_none_match)
+
+
+@get(
+    "/api/v1/services/{code:str}",
+    tags=TAGS,
+    summary="A published service: the current version, or ?version=N",
+    responses={
+        200: ResponseSpec(ServiceOut, description="the service"),
+        304: NOT_MODIFIED,
+        404: NOT_FOUND,
+    },
+    media_type="application/json",
+)
+async def get_service(
+    *,
+    db_session: AsyncSession,
+    code: Annotated[str, PathParameter(max_length=64)],
+    version: Version = None,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response[bytes]:
+    language = choose_language(lang, accept_language)
+    published = await service.get_published_service(db_session, code, version)
+    departments = await service.department_names(db_session)
+    return cacheable(service_out(published, language, departments), if_none_match)
+
+
+@get(
+    "/api/v1/workflows/{name:str}",
+    tags=TAGS,
+    summary="A workflow definition (newest or ?version=N); ?format=mermaid for a state diagram",
+    responses={
+        200: ResponseSpec(WorkflowOut, description="the workflow"),
+        304: NOT_MODIFIED,
+        404: NOT_FOUND,
+    },
+    media_type="application/json",
+)
+async def get_workflow(
+    *,
+    db_session: AsyncSession,
+    name: Annotated[str, PathParameter(max_length=64)],
+    version: Version = None,
+    output: Annotated[Literal["json", "mermaid"] | None, QueryParameter(name="format")] = None,
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+    accept: Annotated[str | None, HeaderParameter(name="Accept", max_length=1024)] = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response[bytes]:
+    language = choose_language(lang, accept_language)
+    workflow = await service.get_published_workflow(db_session, name, version)
+    if output == "mermaid":
+        media_type = MERMAID if accept and MERMAID in accept else "text/plain; charset=utf-8"
+        return cacheable(
+            None, if_none_match, media_type=media_type, text=mermaid(workflow, language)
+        )
+    return cacheable(workflow_out(workflow, language), if_none_match)
+
+
+routes = [list_services, get_service, get_workflow]

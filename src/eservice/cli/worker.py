@@ -1,0 +1,70 @@
+"""``eservice worker``: deliver notifications and run the request timers until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from prometheus_client import start_http_server
+
+from eservice.cli.common import database_url_or_exit, progress, settings_or_exit
+from eservice.core.config import Settings
+from eservice.core.db import create_engine, create_sessionmaker
+from eservice.notifications.worker import Worker
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "worker",
+        help="deliver emails and webhooks, fan out the outbox, run request timers",
+        description=(
+            "Runs until SIGTERM or Ctrl-C; a stop lets deliveries in flight finish. Several "
+            "workers may run at once. ESERVICE_WORKER_METRICS_PORT serves /metrics."
+        ),
+    )
+    parser.add_argument("--once", action="store_true", help="run one round of every job, then exit")
+    parser.set_defaults(func=run)
+
+
+async def run_worker(settings: Settings, database_url: str, *, once: bool = False) -> None:
+    """The worker loop with graceful stop on SIGTERM/SIGINT (a second signal aborts)."""
+    engine = create_engine(database_url, settings)
+    worker = Worker(create_sessionmaker(engine), settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+
+    def request_stop() -> None:
+        if stop.is_set() and main is not None:
+            main.cancel()
+        progress("stopping after the current round (signal again to abort) ...")
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, request_stop)
+    try:
+        if once:
+            await worker.run_once()
+        else:
+            await worker.run(stop)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        await engine.dispose()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_or_exit()
+    url = database_url_or_exit(settings)
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port, addr=settings.host)
+        progress(f"worker metrics on http://{settings.host}:{settings.worker_metrics_port}/")
+    progress("worker running; press Ctrl-C to stop")
+    try:
+        asyncio.run(run_worker(settings, url, once=args.once))
+    except asyncio.CancelledError:
+        progress("worker aborted")
+        return 130
+    progress("worker stopped")
+    return 0

@@ -1,0 +1,133 @@
+"""Admin API for staff accounts and API clients (``/api/v1/admin/...``, admin role)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from litestar import Response, delete, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.core.config import Settings
+from eservice.core.idempotency import (
+    IdempotencyKeyHeader,
+    Produced,
+    caller_key,
+    fingerprint,
+    idempotent,
+)
+from eservice.core.pagination import Page
+from eservice.identity import admin
+from eservice.identity.guards import require_admin
+from eservice.identity.principal import Principal
+from eservice.identity.schemas import (
+    AccountOut,
+    ClientCreatedOut,
+    ClientCreateIn,
+    ClientOut,
+    StaffCreateIn,
+    StaffUpdateIn,
+)
+
+TAGS = ["admin"]
+Session = NamedDependency[AsyncSession]
+Caller = NamedDependency[Principal]
+
+
+@post("/api/v1/admin/users", tags=TAGS, summary="Create a staff account", status_code=201)
+async def create_staff(
+    data: JSONBody[StaffCreateIn],
+    principal: Caller,
+    db_session: Session,
+    settings: NamedDependency[Settings],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response[Any]:
+    require_admin(principal)
+
+    async def produce() -> Produced:
+        return Produced(HTTP_201_CREATED, await admin.create_staff(db_session, settings, data))
+
+    # The password stays out of the stored fingerprint.
+    asked = {"email": data.email, "roles": data.roles, "departments": data.departments}
+    return await idempotent(
+        db_session,
+        caller=caller_key(principal.kind, principal.id),
+        key=idempotency_key,
+        fingerprint=fingerprint("POST", "/api/v1/admin/users", asked),
+        produce=produce,
+    )
+
+
+@get("/api/v1/admin/users", tags=TAGS, summary="List accounts")
+async def list_users(
+    principal: Caller,
+    db_session: Session,
+    kind: FromQuery[Literal["staff", "citizen"]] = "staff",
+    limit: FromQuery[int | None] = None,
+    cursor: FromQuery[str | None] = None,
+) -> Page[AccountOut]:
+    require_admin(principal)
+    return await admin.list_accounts(db_session, kind, limit, cursor)
+
+
+@get("/api/v1/admin/users/{user_id:uuid}", tags=TAGS, summary="One account")
+async def get_user(user_id: UUID, principal: Caller, db_session: Session) -> AccountOut:
+    require_admin(principal)
+    return await admin.get_account(db_session, user_id)
+
+
+@patch("/api/v1/admin/users/{user_id:uuid}", tags=TAGS, summary="Change an account")
+async def update_user(
+    user_id: UUID, data: JSONBody[StaffUpdateIn], principal: Caller, db_session: Session
+) -> AccountOut:
+    require_admin(principal)
+    return await admin.update_account(db_session, user_id, data)
+
+
+@post("/api/v1/admin/clients", tags=TAGS, summary="Create an API client", status_code=201)
+async def create_client(
+    data: JSONBody[ClientCreateIn],
+    principal: Caller,
+    db_session: Session,
+    settings: NamedDependency[Settings],
+) -> Response[ClientCreatedOut]:
+    require_admin(principal)
+    # No Idempotency-Key replay here: the answer holds the secret, which is never stored.
+    created = await admin.create_client(db_session, settings, data)
+    return Response(created, status_code=HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+
+@get("/api/v1/admin/clients", tags=TAGS, summary="List API clients")
+async def list_clients(
+    principal: Caller,
+    db_session: Session,
+    limit: FromQuery[int | None] = None,
+    cursor: FromQuery[str | None] = None,
+) -> Page[ClientOut]:
+    require_admin(principal)
+    return await admin.list_clients(db_session, limit, cursor)
+
+
+@delete(
+    "/api/v1/admin/clients/{client_row_id:uuid}",
+    tags=TAGS,
+    summary="Deactivate an API client",
+    status_code=HTTP_204_NO_CONTENT,
+)
+async def deactivate_client(client_row_id: UUID, principal: Caller, db_session: Session) -> None:
+    require_admin(principal)
+    await admin.deactivate_client(db_session, client_row_id)
+
+
+admin_routes = [
+    create_staff,
+    list_users,
+    get_user,
+    update_user,
+    create_client,
+    list_clients,
+    deactivate_client,
+]

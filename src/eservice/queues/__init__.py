@@ -1,0 +1,1 @@
+"""Clerk queues: department counts, filtered lists, claiming work."""

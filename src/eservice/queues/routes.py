@@ -1,0 +1,89 @@
+"""The clerk queues API: department counts, filtered queue lists, claiming the next request."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.core.pagination import Page, check_limit
+from eservice.identity.principal import Principal
+from eservice.queues import service
+from eservice.queues.schemas import QueueSummary
+from eservice.requests.http import (
+    AssigneeFilter,
+    Cursor,
+    Limit,
+    OverdueFilter,
+    ServiceFilter,
+    SortParam,
+    StateFilter,
+    TextFilter,
+    etag,
+    filters_from_query,
+)
+from eservice.requests.presenters import present_request, present_requests, services_for
+from eservice.requests.schemas import RequestOut
+
+TAGS = ["queues"]
+Session = NamedDependency[AsyncSession]
+Caller = NamedDependency[Principal]
+Department = Annotated[str, PathParameter(max_length=64)]
+
+
+@get("/api/v1/queues", tags=TAGS, summary="Per department: counts by state, unassigned, overdue")
+async def list_queues(db_session: Session, principal: Caller) -> Page[QueueSummary]:
+    return Page(items=await service.queue_summaries(db_session, principal), next_cursor=None)
+
+
+@get("/api/v1/queues/{department:str}/requests", tags=TAGS, summary="A department's queue")
+async def list_queue_requests(
+    department: Department,
+    *,
+    db_session: Session,
+    principal: Caller,
+    state_filter: StateFilter = None,
+    service_code: ServiceFilter = None,
+    assignee: AssigneeFilter = None,
+    overdue: OverdueFilter = None,
+    q: TextFilter = None,
+    sort: SortParam = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+) -> Page[RequestOut]:
+    size = check_limit(limit)
+    filters = filters_from_query(state_filter, service_code, assignee, overdue, q)
+    rows, next_cursor = await service.list_queue(
+        db_session,
+        principal,
+        department,
+        filters,
+        sort=sort or "due_at",
+        cursor=cursor,
+        limit=size,
+    )
+    services = await services_for(db_session, rows)
+    return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
+
+
+@post(
+    "/api/v1/queues/{department:str}/claim",
+    tags=TAGS,
+    summary="Take the most urgent unassigned request (204 when none)",
+    status_code=200,
+)
+async def claim_request(
+    department: Department, db_session: Session, principal: Caller
+) -> Response[RequestOut | None]:
+    row = await service.claim_next(db_session, principal, department)
+    if row is None:
+        return Response(None, status_code=204)
+    services = await services_for(db_session, [row])
+    body = present_request(row, services[(row.service_code, row.service_version)], principal)
+    return Response(body, headers={"ETag": etag(row.version)})
+
+
+routes = [list_queues, list_queue_requests, claim_request]

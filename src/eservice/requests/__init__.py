@@ -1,0 +1,1 @@
+"""Filing, history, comments, transitions, assignment, deadlines and timers of requests."""

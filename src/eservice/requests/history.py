@@ -1,0 +1,96 @@
+"""Appending to a request's history, and publishing what notifies anyone to the outbox.
+
+Every change of a request writes exactly one history row; when the change notifies anyone,
+one outbox row is published in the same transaction with ``event_id`` = the history row's id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.notifications.events import EventType, NotifyTarget, PublishedEvent
+from eservice.notifications.outbox import publish_event
+from eservice.requests import repository
+from eservice.requests.access import EventActor
+from eservice.requests.tables import RequestEventRow, RequestRow
+
+HistoryType = Literal[
+    "filed",
+    "submitted",
+    "transitioned",
+    "commented",
+    "assigned",
+    "attachment_added",
+    "overdue",
+]
+Visibility = Literal["public", "internal"]
+
+_PUBLISHED: dict[str, EventType] = {
+    "submitted": "request.submitted",
+    "transitioned": "request.transitioned",
+    "commented": "request.commented",
+    "assigned": "request.assigned",
+    "attachment_added": "request.attachment_added",
+    "overdue": "request.overdue",
+}
+
+
+async def record(
+    session: AsyncSession,
+    request: RequestRow,
+    *,
+    type: HistoryType,
+    actor: EventActor,
+    occurred_at: datetime,
+    visibility: Visibility = "public",
+    from_state: str | None = None,
+    to_state: str | None = None,
+    transition: str | None = None,
+    comment: str | None = None,
+    data: dict[str, Any] | None = None,
+    notify: tuple[NotifyTarget, ...] = (),
+) -> RequestEventRow:
+    """Append one history row for ``request`` (as it is after the change) and publish it."""
+    event = await repository.insert_event(
+        session,
+        {
+            "request_id": request.id,
+            "type": type,
+            "visibility": visibility,
+            "actor_kind": actor.kind,
+            "actor_id": actor.id,
+            "actor_role": actor.role,
+            "from_state": from_state,
+            "to_state": to_state,
+            "transition": transition,
+            "comment": comment,
+            "data": data or {},
+            "occurred_at": occurred_at,
+        },
+    )
+    published = _PUBLISHED.get(type)
+    if published is not None:
+        await publish_event(
+            session,
+            PublishedEvent(
+                event_id=event.id,
+                type=published,
+                request_id=request.id,
+                reference=request.reference,
+                service_code=request.service_code,
+                service_version=request.service_version,
+                department=request.department,
+                applicant_id=request.applicant_id,
+                assignee_id=request.assignee_id,
+                visibility=visibility,
+                occurred_at=occurred_at,
+                from_state=from_state,
+                to_state=to_state,
+                transition=transition,
+                notify=notify,
+            ),
+        )
+    return event

@@ -1,0 +1,81 @@
+"""HTTP details of the requests API: header and query parameters, ETags."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+from uuid import UUID
+
+from litestar.params import HeaderParameter, QueryParameter
+
+from eservice.core.errors import BadRequest
+from eservice.queues.schemas import RequestFilters
+
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        max_length=100,
+        required=False,
+        description='The ETag of the version you read, e.g. "3".',
+    ),
+]
+Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=1024, required=False)]
+Limit = Annotated[int | None, QueryParameter(name="limit", required=False)]
+StateFilter = Annotated[str | None, QueryParameter(name="state", max_length=64, required=False)]
+ServiceFilter = Annotated[str | None, QueryParameter(name="service", max_length=64, required=False)]
+AssigneeFilter = Annotated[
+    str | None,
+    QueryParameter(name="assignee", max_length=64, required=False, description="me, none or an id"),
+]
+OverdueFilter = Annotated[bool | None, QueryParameter(name="overdue", required=False)]
+TextFilter = Annotated[
+    str | None,
+    QueryParameter(name="q", max_length=100, required=False, description="in reference and title"),
+]
+SortParam = Annotated[
+    str | None,
+    QueryParameter(
+        name="sort",
+        max_length=32,
+        required=False,
+        description="due_at|priority|submitted_at|created_at",
+    ),
+]
+
+_ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version named by ``If-Match`` (None when absent; -1, never current, when garbled)."""
+    if value is None:
+        return None
+    match = _ETAG_RE.match(value)
+    return int(match.group(1)) if match else -1
+
+
+def filters_from_query(
+    state: str | None,
+    service: str | None,
+    assignee: str | None,
+    overdue: bool | None,
+    q: str | None,
+) -> RequestFilters:
+    """The list filters, 400 when ``assignee`` is neither me, none nor an id."""
+    who: str | UUID | None = assignee
+    if assignee is not None and assignee not in ("me", "none"):
+        try:
+            who = UUID(assignee)
+        except ValueError:
+            raise BadRequest("assignee must be me, none or a staff id") from None
+    return RequestFilters(
+        state=state,
+        service=service,
+        assignee=who,  # type: ignore[arg-type]
+        overdue=overdue,
+        q=q or None,
+    )

@@ -1,0 +1,248 @@
+"""The requests API: file, follow, change, comment, transition, assign."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Response, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.catalog.service import get_published_service
+from eservice.core.config import Settings
+from eservice.core.idempotency import (
+    IdempotencyKeyHeader,
+    Produced,
+    caller_key,
+    fingerprint,
+    idempotent,
+)
+from eservice.core.pagination import Page, check_limit
+from eservice.identity.principal import Principal
+from eservice.queues.service import list_requests
+from eservice.requests import assignment, service, transitions
+from eservice.requests.http import (
+    AssigneeFilter,
+    Cursor,
+    IfMatch,
+    Limit,
+    OverdueFilter,
+    ServiceFilter,
+    SortParam,
+    StateFilter,
+    TextFilter,
+    etag,
+    filters_from_query,
+    parse_if_match,
+)
+from eservice.requests.presenters import (
+    present_event,
+    present_request,
+    present_requests,
+    present_transition,
+    services_for,
+)
+from eservice.requests.schemas import (
+    AssigneeIn,
+    CommentIn,
+    DraftPatchIn,
+    EventOut,
+    FilingIn,
+    RequestOut,
+    TransitionIn,
+    TransitionOut,
+)
+from eservice.requests.tables import RequestRow
+
+TAGS = ["requests"]
+Session = NamedDependency[AsyncSession]
+Caller = NamedDependency[Principal]
+Config = NamedDependency[Settings]
+
+
+async def _answer(session: AsyncSession, row: RequestRow, principal: Principal) -> RequestOut:
+    published = await get_published_service(session, row.service_code, row.service_version)
+    return present_request(row, published, principal)
+
+
+async def _with_etag(
+    session: AsyncSession, row: RequestRow, principal: Principal
+) -> Response[RequestOut]:
+    body = await _answer(session, row, principal)
+    return Response(body, headers={"ETag": etag(row.version)})
+
+
+@post("/api/v1/requests", tags=TAGS, summary="File a request", status_code=201)
+async def file_request(
+    data: JSONBody[FilingIn],
+    db_session: Session,
+    principal: Caller,
+    settings: Config,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response[Any]:
+    async def produce() -> Produced:
+        row = await service.file_request(db_session, settings, principal, data)
+        headers = {"Location": f"/api/v1/requests/{row.id}", "ETag": etag(row.version)}
+        return Produced(201, await _answer(db_session, row, principal), headers)
+
+    return await idempotent(
+        db_session,
+        caller=caller_key(principal.kind, principal.id),
+        key=idempotency_key,
+        fingerprint=fingerprint("POST", "/api/v1/requests", data),
+        produce=produce,
+    )
+
+
+@get("/api/v1/requests", tags=TAGS, summary="Requests the caller may see")
+async def list_visible_requests(
+    *,
+    db_session: Session,
+    principal: Caller,
+    state_filter: StateFilter = None,
+    service_code: ServiceFilter = None,
+    assignee: AssigneeFilter = None,
+    overdue: OverdueFilter = None,
+    q: TextFilter = None,
+    sort: SortParam = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
+) -> Page[RequestOut]:
+    size = check_limit(limit)
+    filters = filters_from_query(state_filter, service_code, assignee, overdue, q)
+    rows, next_cursor = await list_requests(
+        db_session, principal, filters, sort=sort or "created_at", cursor=cursor, limit=size
+    )
+    services = await services_for(db_session, rows)
+    return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
+
+
+@get("/api/v1/requests/{request_id:uuid}", tags=TAGS, summary="One request")
+async def read_request(
+    request_id: FromPath[UUID], db_session: Session, principal: Caller
+) -> Response[RequestOut]:
+    row = await service.get_request_for(db_session, principal, request_id, access="read")
+    return await _with_etag(db_session, row, principal)
+
+
+@patch("/api/v1/requests/{request_id:uuid}", tags=TAGS, summary="Change a draft")
+async def change_draft(
+    request_id: FromPath[UUID],
+    data: JSONBody[DraftPatchIn],
+    db_session: Session,
+    principal: Caller,
+    if_match: IfMatch = None,
+) -> Response[RequestOut]:
+    row = await service.get_request_for(db_session, principal, request_id)
+    row = await service.update_draft(db_session, principal, row, parse_if_match(if_match), data)
+    return await _with_etag(db_session, row, principal)
+
+
+@get("/api/v1/requests/{request_id:uuid}/events", tags=TAGS, summary="History, oldest first")
+async def list_request_events(
+    request_id: FromPath[UUID],
+    db_session: Session,
+    principal: Caller,
+    cursor: Cursor = None,
+    limit: Limit = None,
+) -> Page[EventOut]:
+    size = check_limit(limit)
+    row = await service.get_request_for(db_session, principal, request_id, access="history")
+    events, next_cursor = await service.list_history(
+        db_session, principal, row, cursor=cursor, limit=size
+    )
+    return Page(items=[present_event(e, principal) for e in events], next_cursor=next_cursor)
+
+
+@get(
+    "/api/v1/requests/{request_id:uuid}/transitions",
+    tags=TAGS,
+    summary="Transitions the caller may fire now",
+)
+async def list_transitions(
+    request_id: FromPath[UUID], db_session: Session, principal: Caller
+) -> list[TransitionOut]:
+    row = await service.get_request_for(db_session, principal, request_id)
+    available, published = await transitions.available_for(db_session, principal, row)
+    return [present_transition(t, published.workflow, principal.locale) for t in available]
+
+
+@post(
+    "/api/v1/requests/{request_id:uuid}/transitions",
+    tags=TAGS,
+    summary="Fire a transition (If-Match required)",
+    status_code=200,
+)
+async def fire_transition(
+    request_id: FromPath[UUID],
+    *,
+    data: JSONBody[TransitionIn],
+    db_session: Session,
+    principal: Caller,
+    settings: Config,
+    if_match: IfMatch = None,
+) -> Response[RequestOut]:
+    row = await service.get_request_for(db_session, principal, request_id)
+    row = await transitions.fire_transition(
+        db_session, settings, principal, row, if_match=parse_if_match(if_match), payload=data
+    )
+    return await _with_etag(db_session, row, principal)
+
+
+@post(
+    "/api/v1/requests/{request_id:uuid}/comments",
+    tags=TAGS,
+    summary="Comment (public reply or internal note)",
+    status_code=201,
+)
+async def add_comment(
+    request_id: FromPath[UUID],
+    data: JSONBody[CommentIn],
+    db_session: Session,
+    principal: Caller,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response[Any]:
+    path = f"/api/v1/requests/{request_id}/comments"
+
+    async def produce() -> Produced:
+        row = await service.get_request_for(db_session, principal, request_id)
+        event = await service.add_comment(db_session, principal, row, data)
+        return Produced(201, present_event(event, principal))
+
+    return await idempotent(
+        db_session,
+        caller=caller_key(principal.kind, principal.id),
+        key=idempotency_key,
+        fingerprint=fingerprint("POST", path, data),
+        produce=produce,
+    )
+
+
+@put("/api/v1/requests/{request_id:uuid}/assignee", tags=TAGS, summary="Assign (If-Match)")
+async def change_assignee(
+    request_id: FromPath[UUID],
+    data: JSONBody[AssigneeIn],
+    db_session: Session,
+    principal: Caller,
+    if_match: IfMatch = None,
+) -> Response[RequestOut]:
+    row = await service.get_request_for(db_session, principal, request_id)
+    row = await assignment.set_assignee(
+        db_session, principal, row, parse_if_match(if_match), data.assignee_id
+    )
+    return await _with_etag(db_session, row, principal)
+
+
+routes = [
+    file_request,
+    list_visible_requests,
+    read_request,
+    change_draft,
+    list_request_events,
+    list_transitions,
+    fire_transition,
+    add_comment,
+    change_assignee,
+]

@@ -1,0 +1,141 @@
+"""msgspec Structs at the edge of the requests context: separate input and output shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+ServiceCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+TransitionName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+Visibility = Literal["public", "internal"]
+# Form data is checked against the service's JSON Schema; these bounds only cap the size.
+FormData = Annotated[dict[str, Any], msgspec.Meta(max_length=200)]
+TransitionData = Annotated[dict[str, Any], msgspec.Meta(max_length=50)]
+
+
+class LocationIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Where something is: WGS 84 coordinates and an optional address line."""
+
+    lat: Annotated[float, msgspec.Meta(ge=-90, le=90)]
+    lon: Annotated[float, msgspec.Meta(ge=-180, le=180)]
+    address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
+
+
+class FilingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """File a request. ``submit: false`` keeps a draft to be submitted later.
+
+    ``applicant_id`` is for API clients filing on a citizen's behalf (the citizen's account id).
+    """
+
+    service: ServiceCode
+    data: FormData
+    location: LocationIn | None = None
+    submit: bool = True
+    applicant_id: UUID | None = None
+
+
+class DraftPatchIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Change a draft: the whole form data and/or the location (null removes it)."""
+
+    data: FormData | UnsetType = UNSET
+    location: LocationIn | UnsetType | None = UNSET
+
+
+class TransitionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Fire a workflow transition."""
+
+    transition: TransitionName
+    comment: Annotated[str, msgspec.Meta(max_length=10_000)] | None = None
+    data: TransitionData = {}
+
+
+class CommentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A reply to the applicant (public) or a note for staff (internal)."""
+
+    body: CommentText
+    visibility: Visibility = "public"
+
+
+class AssigneeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Who works on the request; null leaves it unassigned."""
+
+    assignee_id: UUID | None
+
+
+class ServiceRef(msgspec.Struct, kw_only=True):
+    code: str
+    version: int
+
+
+class LocationOut(msgspec.Struct, kw_only=True):
+    lat: float
+    lon: float
+    address: str | None = None
+
+
+class RequestOut(msgspec.Struct, kw_only=True):
+    """A request as its caller may see it; staff-only fields are omitted for others."""
+
+    id: UUID
+    reference: str
+    service: ServiceRef
+    title: str
+    state: str
+    state_label: str
+    version: int
+    data: dict[str, Any]
+    location: LocationOut | None
+    department: str
+    priority: int
+    due_at: datetime | None
+    overdue: bool
+    sla_state: str
+    created_at: datetime
+    submitted_at: datetime | None
+    updated_at: datetime
+    closed_at: datetime | None
+    assignee: UUID | UnsetType | None = UNSET
+    applicant_id: UUID | UnsetType | None = UNSET
+
+
+class ActorOut(msgspec.Struct, kw_only=True):
+    """Who did something: ``role`` is applicant, clerk, supervisor, client or system."""
+
+    role: str
+    id: UUID | UnsetType | None = UNSET
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    """One entry of a request's history."""
+
+    id: int
+    type: str
+    occurred_at: datetime
+    visibility: Visibility
+    actor: ActorOut
+    from_state: str | None = None
+    to_state: str | None = None
+    transition: str | None = None
+    comment: str | None = None
+    data: FormData | UnsetType = UNSET
+
+
+class RequirementsOut(msgspec.Struct, kw_only=True):
+    comment: bool
+    fields: list[str]
+    documents: list[str]
+
+
+class TransitionOut(msgspec.Struct, kw_only=True):
+    """A transition the caller may fire now."""
+
+    name: str
+    to: str
+    label: str
+    to_label: str
+    requires: RequirementsOut

@@ -1,0 +1,287 @@
+"""The rules of filing and following a request. Receives a session, never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from msgspec import UNSET
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.catalog.service import PublishedService, get_published_service, validate_form_data
+from eservice.core.config import Settings
+from eservice.core.errors import (
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
+from eservice.core.pagination import decode_cursor, encode_cursor
+from eservice.identity.principal import Principal
+from eservice.identity.repository import get_user
+from eservice.notifications.events import NotifyTarget
+from eservice.requests import history, repository
+from eservice.requests.access import (
+    WRITE_SCOPE,
+    event_actor,
+    is_applicant,
+    may_see,
+    sees_internal,
+)
+from eservice.requests.references import new_reference
+from eservice.requests.schemas import CommentIn, DraftPatchIn, FilingIn, LocationIn
+from eservice.requests.tables import RequestEventRow, RequestRow
+from eservice.requests.transitions import check_if_match, stale, submit_new
+from eservice.workflow.definitions import INITIAL_STATE
+
+
+async def get_request_for(
+    session: AsyncSession,
+    principal: Principal,
+    request_id: uuid.UUID,
+    *,
+    access: str | None = None,
+) -> RequestRow:
+    """The request if the caller may see it, else NotFound (exactly as for a missing one).
+
+    ``access`` names what a staff member reads (e.g. ``read``); it is recorded in the
+    access log as a personal data access.
+    """
+    row = await repository.get_request(session, request_id)
+    if row is None or not may_see(principal, row):
+        raise NotFound("No request with this id.")
+    if access is not None and principal.is_staff:
+        await repository.log_access(session, principal.id, [row.id], access)
+    return row
+
+
+def check_may_file(settings: Settings, principal: Principal, payload: FilingIn) -> None:
+    if principal.is_citizen:
+        if payload.applicant_id is not None and payload.applicant_id != principal.id:
+            raise ValidationFailed(
+                "Only API clients may file on someone else's behalf.",
+                errors=[FieldError("/applicant_id", "only API clients may set this")],
+            )
+        if settings.require_verified_email and not principal.email_verified:
+            raise Forbidden("Verify your email address before filing requests.")
+        return
+    if principal.is_client:
+        if not principal.has_scope(WRITE_SCOPE):
+            raise Forbidden(f"Filing requests needs the scope {WRITE_SCOPE}.")
+        if not principal.may_use_service(payload.service):
+            raise Forbidden(f"This client may not file requests for {payload.service}.")
+        return
+    raise Forbidden("Requests are filed by citizens or by API clients on their behalf.")
+
+
+async def check_applicant(session: AsyncSession, applicant_id: uuid.UUID) -> None:
+    """A client files on behalf of an existing, active citizen account only."""
+    user = await get_user(session, applicant_id)
+    if user is None or user.kind != "citizen" or not user.is_active:
+        raise ValidationFailed(
+            "applicant_id does not name a citizen account.",
+            errors=[FieldError("/applicant_id", "no citizen account with this id")],
+        )
+
+
+def location_errors(service: PublishedService, location: LocationIn | None) -> list[FieldError]:
+    rule = service.definition.location
+    if rule == "required" and location is None:
+        return [FieldError("/location", "this service needs a location")]
+    if rule == "none" and location is not None:
+        return [FieldError("/location", "this service takes no location")]
+    return []
+
+
+def check_form(
+    service: PublishedService, data: dict[str, Any], location: LocationIn | None
+) -> None:
+    """422 with JSON pointers for every problem of the data and the location."""
+    errors = [*validate_form_data(service, data), *location_errors(service, location)]
+    if errors:
+        raise ValidationFailed(
+            "The request is not valid: " + "; ".join(f"{e.pointer}: {e.message}" for e in errors),
+            errors=errors,
+        )
+
+
+async def service_for_filing(session: AsyncSession, code: str) -> PublishedService:
+    try:
+        return await get_published_service(session, code)
+    except NotFound:
+        raise ValidationFailed(
+            f"There is no published service {code!r}.",
+            errors=[FieldError("/service", "no published service with this code")],
+        ) from None
+
+
+def _location(location: LocationIn | None) -> dict[str, Any] | None:
+    return None if location is None else msgspec.to_builtins(location)
+
+
+async def file_request(
+    session: AsyncSession, settings: Settings, principal: Principal, payload: FilingIn
+) -> RequestRow:
+    """File a request under the latest published version of its service (and submit it)."""
+    check_may_file(settings, principal, payload)
+    if payload.applicant_id is not None and principal.is_client:
+        await check_applicant(session, payload.applicant_id)
+    service = await service_for_filing(session, payload.service)
+    check_form(service, payload.data, payload.location)
+    now = datetime.now(UTC)
+    definition = service.definition
+    applicant = principal.id if principal.is_citizen else payload.applicant_id
+    draft = service.workflow.state(INITIAL_STATE)
+    row = await repository.insert_request(
+        session,
+        {
+            "id": uuid.uuid4(),
+            "reference": new_reference(settings.reference_prefix, now),
+            "service_code": service.code,
+            "service_version": service.version,
+            "title": f"{definition.title.de} / {definition.title.en}",
+            "department": definition.department,
+            "state": INITIAL_STATE,
+            "version": 1,
+            "applicant_id": applicant,
+            "filed_by_kind": principal.kind,
+            "filed_by_id": principal.id,
+            "priority": 0,
+            "data": payload.data,
+            "location": _location(payload.location),
+            "sla_business_days": definition.sla.business_days,
+            "sla_state": draft.sla,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    await history.record(
+        session,
+        row,
+        type="filed",
+        actor=event_actor(principal, row),
+        occurred_at=now,
+        to_state=INITIAL_STATE,
+    )
+    if payload.submit:
+        row = await submit_new(session, settings, principal, row, service)
+    return row
+
+
+async def update_draft(
+    session: AsyncSession,
+    principal: Principal,
+    row: RequestRow,
+    if_match: int | None,
+    patch: DraftPatchIn,
+) -> RequestRow:
+    """Change the data or location of a draft; only its applicant, only before submission."""
+    if not is_applicant(principal, row):
+        raise Forbidden("Only the applicant may change a draft.")
+    check_if_match(row, if_match)
+    if row.state != INITIAL_STATE:
+        raise Conflict("Only drafts can be changed; this request has been submitted.")
+    service = await get_published_service(session, row.service_code, row.service_version)
+    data = row.data if patch.data is UNSET else patch.data
+    if patch.location is UNSET:
+        location = None if row.location is None else msgspec.convert(row.location, LocationIn)
+    else:
+        location = patch.location
+    check_form(service, data, location)
+    updated = await repository.compare_and_set(
+        session,
+        row.id,
+        version=row.version,
+        state=row.state,
+        values={"data": data, "location": _location(location), "updated_at": datetime.now(UTC)},
+    )
+    if updated is None:
+        raise stale()
+    return updated
+
+
+def comment_notify(principal: Principal, row: RequestRow, public: bool) -> tuple[NotifyTarget, ...]:
+    if principal.is_staff:
+        return ("applicant",) if public else ()
+    return ("assignee",) if row.assignee_id is not None else ("department",)
+
+
+async def add_comment(
+    session: AsyncSession, principal: Principal, row: RequestRow, payload: CommentIn
+) -> RequestEventRow:
+    """A public reply or an internal note; citizens and clients write public ones only."""
+    internal = payload.visibility == "internal"
+    if internal and not sees_internal(principal):
+        raise Forbidden("Only staff may write internal comments.")
+    if principal.is_client and not (
+        principal.has_scope(WRITE_SCOPE) or principal.has_scope("requests:transition")
+    ):
+        raise Forbidden(f"Commenting needs the scope {WRITE_SCOPE}.")
+    if row.submitted_at is None and principal.is_staff:
+        raise NotFound("No request with this id.")
+    return await history.record(
+        session,
+        row,
+        type="commented",
+        actor=event_actor(principal, row),
+        occurred_at=datetime.now(UTC),
+        visibility=payload.visibility,
+        comment=payload.body,
+        notify=comment_notify(principal, row, not internal),
+    )
+
+
+async def list_history(
+    session: AsyncSession,
+    principal: Principal,
+    row: RequestRow,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[RequestEventRow], str | None]:
+    """One page of the history, oldest first; citizens and clients see public events only."""
+    after = decode_cursor(cursor, 1)
+    after_id = None
+    if after is not None:
+        if not isinstance(after[0], int) or isinstance(after[0], bool):
+            raise BadRequest("cursor is not valid")
+        after_id = after[0]
+    rows = await repository.list_events(
+        session,
+        row.id,
+        after_id=after_id,
+        limit=limit + 1,
+        public_only=not sees_internal(principal),
+    )
+    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def record_attachment_event(  # noqa: PLR0917 - positional by contract
+    session: AsyncSession,
+    request: RequestRow,
+    principal: Principal,
+    attachment_id: uuid.UUID,
+    kind: str,
+    internal: bool,
+) -> RequestEventRow:
+    """History row and ``request.attachment_added`` for a new attachment (caller's transaction)."""
+    target: tuple[NotifyTarget, ...]
+    if principal.is_staff:
+        target = () if internal else ("applicant",)
+    else:
+        target = ("assignee",) if request.assignee_id is not None else ("department",)
+    return await history.record(
+        session,
+        request,
+        type="attachment_added",
+        actor=event_actor(principal, request),
+        occurred_at=datetime.now(UTC),
+        visibility="internal" if internal else "public",
+        data={"attachment_id": str(attachment_id), "kind": kind},
+        notify=target,
+    )

@@ -1,0 +1,1 @@
+"""Workflow definitions (data) and the pure engine that decides transitions."""

@@ -1,0 +1,102 @@
+"""The bench's arithmetic and parsing: ratios, percentiles, targets, tool output, options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bench.loadgen import parse_wrk, pgbench_latencies
+from bench.report import Measurement, Results, percentile, ratio, table
+
+from bench import memory, options
+
+
+def _m(op: str, side: str, c: int, tps: float, p99: float = 5.0) -> Measurement:
+    return Measurement(op, side, c, tps, p50_ms=1.0, p99_ms=p99, operations=int(tps))
+
+
+def test_ratio_is_api_throughput_over_pgbench_throughput() -> None:
+    assert ratio(_m("read", "api", 32, 400), _m("read", "pgbench", 32, 1000)) == pytest.approx(0.4)
+    assert ratio(_m("read", "api", 32, 400), None) is None
+    assert ratio(_m("read", "api", 32, 400), _m("read", "pgbench", 32, 0)) is None
+
+
+def test_table_shows_both_sides_and_the_ratio_per_operation_and_concurrency() -> None:
+    results = Results(machine={}, options={})
+    results.measurements += [
+        _m("file", "api", 1, 100),
+        _m("file", "pgbench", 1, 400),
+        _m("file", "api", 32, 350),
+        _m("file", "pgbench", 32, 1000),
+    ]
+    lines = table(results).splitlines()
+    row_c1 = next(line for line in lines if line.startswith("file a request") and " 1 |" in line)
+    row_c32 = next(line for line in lines if line.startswith("file a request") and " 32 |" in line)
+    assert row_c1.rstrip().endswith("0.25")
+    assert row_c32.rstrip().endswith("0.35")
+    assert results.ratios() == {"file": {1: 0.25, 32: 0.35}}
+
+
+def test_targets_are_checked_at_the_highest_concurrency() -> None:
+    results = Results(machine={}, options={})
+    results.measurements += [
+        _m("file", "api", 32, 300, p99=30.0),
+        _m("file", "pgbench", 32, 1000),
+        _m("read", "api", 32, 300, p99=10.0),
+        _m("read", "pgbench", 32, 1000),
+    ]
+    results.scaling.append({"operation": "claim", "side": "api", "cost_ratio": 1.1})
+    results.memory = {"drift": 0.2}
+    checks = {c["target"]: c["met"] for c in results.targets()}
+    assert checks["file: API/pgbench at c=32 >= 0.35"] is False
+    assert checks["read: API/pgbench at c=32 >= 0.25"] is True
+    assert checks["file: p99 at c=32 <= 25.0 ms"] is False
+    assert checks["read: p99 at c=32 <= 25.0 ms"] is True
+    assert checks["claim: cost at large / small <= 1.3"] is True
+    assert checks["memory drift of one API process <= 10%"] is False
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 0.50) == 50.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile([7.0], 0.99) == 7.0
+    assert percentile([], 0.5) == 0.0
+
+
+def test_wrk_summary_line_from_the_lua_done_hook_is_parsed() -> None:
+    output = (
+        "Running 1s test @ http://127.0.0.1:8765\n"
+        'BENCH_JSON {"requests": 10, "duration_us": 1000000, "ok": 9, "bad": 1, "empty": 0, '
+        '"socket_errors": 0, "p50_us": 900, "p90_us": 1500, "p99_us": 2000, "mean_us": 1000.0, '
+        '"max_us": 2100}\n'
+    )
+    parsed = parse_wrk(output)
+    assert parsed["ok"] == 9
+    assert parsed["p99_us"] == 2000
+    with pytest.raises(RuntimeError, match="no BENCH_JSON"):
+        parse_wrk("wrk: connection refused\n")
+
+
+def test_pgbench_per_transaction_logs_give_sorted_latencies_in_ms(tmp_path: Path) -> None:
+    (tmp_path / "pgbench_log.100").write_text("0 0 1500 0 1700000000 1\n0 1 500 0 1700000000 2\n")
+    (tmp_path / "pgbench_log.100.1").write_text("1 0 2500 0 1700000000 3\n")
+    assert pgbench_latencies(tmp_path) == [0.5, 1.5, 2.5]
+
+
+def test_memory_drift_compares_settled_start_with_the_end() -> None:
+    flat = memory.drift([100_000] * 5 + [102_400] * 30)
+    assert flat["drift"] == pytest.approx(0.0)
+    growing = memory.drift([100_000] * 5 + [102_400 + 1024 * i for i in range(30)])
+    assert growing["drift"] > 0.2
+    assert growing["max_mib"] > growing["first_mib"]
+
+
+def test_quick_run_and_operation_subset_are_options() -> None:
+    quick = options.parse(["--quick", "--ops", "read,claim", "--concurrency", "1,4"])
+    assert quick.operations == ("read", "claim")
+    assert quick.concurrencies == (1, 4)
+    assert quick.duration < options.Options().duration
+    assert quick.scaling_large < options.Options().scaling_large
+    with pytest.raises(SystemExit):
+        options.parse(["--ops", "delete_everything"])

@@ -1,0 +1,99 @@
+"""Who may see a request and which workflow actors a caller counts as (pure rules)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from eservice.identity.principal import Principal
+from eservice.requests.access import may_see, workflow_actors
+from eservice.requests.tables import RequestRow
+from eservice.requests.transitions import engine_caller
+from eservice.workflow.definitions import Labels, State, Transition, Workflow
+from eservice.workflow.engine import available_transitions
+
+APPLICANT = uuid4()
+
+
+def _request(*, submitted: bool = True, assignee: UUID | None = None) -> RequestRow:
+    now = datetime.now(UTC)
+    return RequestRow(
+        id=uuid4(),
+        service_code="hundeanmeldung",
+        department="steuern",
+        state="submitted" if submitted else "draft",
+        applicant_id=APPLICANT,
+        filed_by_kind="citizen",
+        filed_by_id=APPLICANT,
+        assignee_id=assignee,
+        submitted_at=now if submitted else None,
+    )
+
+
+def _staff(*roles: str, departments: tuple[str, ...] = ("steuern",)) -> Principal:
+    return Principal(
+        kind="staff", id=uuid4(), roles=frozenset(roles), departments=frozenset(departments)
+    )
+
+
+def _client(*scopes: str, services: frozenset[str] | None = None) -> Principal:
+    return Principal(kind="client", id=uuid4(), scopes=frozenset(scopes), services=services)
+
+
+def test_citizen_sees_only_own_and_counts_as_applicant() -> None:
+    request = _request()
+    owner = Principal(kind="citizen", id=APPLICANT)
+    stranger = Principal(kind="citizen", id=uuid4())
+    assert may_see(owner, request)
+    assert not may_see(stranger, request)
+    assert workflow_actors(owner, request) == {"applicant"}
+    assert workflow_actors(stranger, request) == frozenset()
+
+
+def test_staff_see_their_departments_filed_requests_only() -> None:
+    assert may_see(_staff("clerk"), _request())
+    assert not may_see(_staff("clerk"), _request(submitted=False))
+    assert not may_see(_staff("clerk", departments=("verkehr",)), _request())
+    assert workflow_actors(_staff("clerk"), _request()) == {"clerk"}
+    assert workflow_actors(_staff("supervisor"), _request()) == {"clerk", "supervisor"}
+
+
+def test_clients_by_scope_and_service_restriction() -> None:
+    request = _request()
+    assert may_see(_client("requests:read"), request)
+    assert may_see(_client("requests:transition", services=frozenset({"hundeanmeldung"})), request)
+    assert not may_see(_client("requests:read", services=frozenset({"strassenschaden"})), request)
+    assert not may_see(_client("requests:write"), request)  # only what it filed itself
+    assert not may_see(_client("subscriptions:manage"), request)
+    assert workflow_actors(_client("requests:transition"), request) == {"client"}
+    assert workflow_actors(_client("requests:read"), request) == frozenset()
+
+
+def test_assignee_only_transition_is_for_the_assigned_clerk() -> None:
+    label = Labels(de="x", en="x")
+    workflow = Workflow(
+        name="w",
+        version=1,
+        title=label,
+        states=[
+            State(name="draft", label=label, sla="stopped"),
+            State(name="submitted", label=label),
+        ],
+        transitions=[
+            Transition(
+                name="decide",
+                from_=["submitted"],
+                to="submitted",
+                label=label,
+                actors=["clerk"],
+                assignee_only=True,
+            )
+        ],
+    )
+    clerk = _staff("clerk")
+    other = _staff("clerk")
+    request = _request(assignee=clerk.id)
+    assert [
+        t.name for t in available_transitions(workflow, "submitted", engine_caller(clerk, request))
+    ] == ["decide"]
+    assert available_transitions(workflow, "submitted", engine_caller(other, request)) == []
