@@ -8,9 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.attachments.storage import FilesystemStorage, new_key
 from eservice.cli.main import main
+from eservice.core.config import Settings
+from eservice.notifications.worker import lifecycle_jobs
 
 
 def test_cleanup_command_removes_old_orphans_and_prints_a_report(
@@ -52,3 +55,19 @@ def test_cleanup_command_refuses_a_zero_grace_period(
         main(["attachments", "cleanup", "--older-than-minutes", "0"])
     assert stopped.value.code == 2
     assert "--older-than-minutes" in capsys.readouterr().err
+
+
+async def test_the_worker_cleans_old_leftover_files_in_its_housekeeping(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    storage = FilesystemStorage(settings.data_path / "files")
+    orphan = storage.path_for(new_key())
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"left over by a crashed upload")
+    past = time.time() - 2 * 3600
+    os.utime(orphan, (past, past))
+    jobs = dict(lifecycle_jobs(settings))
+
+    await jobs["clean_attachment_leftovers"](sessionmaker, 100)
+
+    assert not orphan.exists()

@@ -320,3 +320,14 @@ def test_form_titles_without_english_version_are_reported(catalog_copy: CatalogC
     assert problem == Problem(
         PARKING_FORM, "/properties/plz/title", "'title' needs an English version in 'x-title-en'"
     )
+
+
+def test_email_text_for_an_unknown_event_type_is_reported(catalog_copy: CatalogCopy) -> None:
+    catalog_copy.replace(
+        "services/strassenschaden.v1.toml",
+        '[notifications."request.submitted".de]',
+        '[notifications."request.submited".de]',
+    )
+    problem = only(check_catalog(catalog_copy.root))
+    assert problem.file == "services/strassenschaden.v1.toml"
+    assert "request.submited" in problem.message or "notifications" in problem.location

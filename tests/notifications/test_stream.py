@@ -68,7 +68,7 @@ async def test_staff_see_their_departments_including_internal_events(
     assert message.id == str(internal.event_id)
 
 
-async def test_client_sees_public_events_of_its_services_with_read_scope(
+async def test_client_sees_events_of_its_services_with_read_scope(
     live_url: str, sessionmaker: async_sessionmaker[AsyncSession], make_api_client: MakeApiClient
 ) -> None:
     client = await make_api_client(["requests:read"], services=["meldebescheinigung"])
@@ -78,12 +78,31 @@ async def test_client_sees_public_events_of_its_services_with_read_scope(
         SseReader(response) as reader,
     ):
         await publish(sessionmaker)  # hundeanmeldung: not for this client
-        await publish(sessionmaker, service_code="meldebescheinigung", visibility="internal")
         wanted = await publish(sessionmaker, service_code="meldebescheinigung")
+        overdue = await publish(
+            sessionmaker,
+            service_code="meldebescheinigung",
+            type="request.overdue",
+            visibility="internal",
+        )
 
-        message = await reader.next_event()
+        got = [await reader.next_event(), await reader.next_event()]
 
-    assert message.id == str(wanted.event_id)
+    assert [m.id for m in got] == [str(wanted.event_id), str(overdue.event_id)]
+
+
+async def test_client_without_read_scope_sees_nothing(
+    live_url: str, sessionmaker: async_sessionmaker[AsyncSession], make_api_client: MakeApiClient
+) -> None:
+    client = await make_api_client(["subscriptions:manage"])
+    async with (
+        httpx.AsyncClient(base_url=live_url, timeout=10) as http,
+        http.stream("GET", STREAM, headers=client.headers) as response,
+        SseReader(response) as reader,
+    ):
+        await publish(sessionmaker)
+        with pytest.raises(TimeoutError):
+            await reader.next_event(timeout=1.0)
 
 
 async def test_heartbeats_keep_an_idle_stream_alive(live_url: str, citizen: Caller) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
+from eservice.catalog.files import read_catalog
 from eservice.notifications.emails import (
     TemplateText,
     language,
@@ -74,3 +75,23 @@ def test_broken_override_falls_back_to_the_built_in_text() -> None:
     broken = TemplateText(subject="$unknown_placeholder", body="x")
     mail = render_email("request.transitioned", "en", CONTEXT, broken)
     assert mail.subject == "Request HL-2026-7K3M9QXD: Genehmigt"
+
+
+def test_a_shipped_service_overrides_the_submitted_email_in_both_languages() -> None:
+    definitions = {service.code: service for service in read_catalog().services}
+    report = definitions["strassenschaden"]
+    german = service_overrides(report, "request.submitted", "de")
+    english = service_overrides(report, "request.submitted", "en-GB")
+    assert german is not None
+    assert german.subject == "Danke für Ihre Meldung $reference"
+    assert english is not None
+    assert "civil engineering office" in english.body
+    rendered = render_email(
+        "request.submitted",
+        "de",
+        {"reference": "HL-2026-ABCDEFGH", "display_name": "Erika", "request_url": "u"},
+        override=german,
+    )
+    assert rendered.subject == "Danke für Ihre Meldung HL-2026-ABCDEFGH"
+    # Services without their own text keep the built-in one.
+    assert service_overrides(definitions["hundeanmeldung"], "request.submitted", "de") is None

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -109,10 +112,25 @@ def test_port_in_use_is_a_clear_error(
     assert "already in use" in err
 
 
+@pytest.fixture
+def scratch_data_dir() -> Iterator[Path]:
+    """A data dir under the repository's .data/, not under pytest's tmp root.
+
+    pytest resets its tmp root to mode 0700 whenever a session starts, which would lock the
+    embedded server's own system user out of its data directory.
+    """
+    path = REPO / ".data" / f"test-cli-{secrets.token_hex(4)}"
+    path.mkdir(parents=True)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def test_migrate_without_database_url_uses_embedded_postgres_and_keeps_its_data(
-    tmp_path: Path,
+    scratch_data_dir: Path,
 ) -> None:
-    data_dir = tmp_path / "data"
+    data_dir = scratch_data_dir
     first = run(["migrate"], ESERVICE_DATA_DIR=str(data_dir))
     assert first.returncode == 0, first.stderr
     assert "starting embedded PostgreSQL" in first.stderr

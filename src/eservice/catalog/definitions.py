@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from eservice.notifications.events import EventType
 from eservice.workflow.definitions import Labels, Name
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{1,62}$")]
@@ -56,6 +57,21 @@ class WorkflowRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_
     version: Annotated[int, msgspec.Meta(ge=1)]
 
 
+class MailText(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A service's own email subject and plain-text body (``$placeholders`` as in the
+    built-in templates, see docs/notifications.md)."""
+
+    subject: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    body: Annotated[str, msgspec.Meta(min_length=1, max_length=5000)]
+
+
+class MailTexts(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One email text in German and English."""
+
+    de: MailText
+    en: MailText
+
+
 class ServiceDefinition(
     msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True, kw_only=True
 ):
@@ -76,6 +92,7 @@ class ServiceDefinition(
     confidentiality: Confidentiality = "confidential"
     workflow: WorkflowRef
     public: bool = False
+    notifications: dict[EventType, MailTexts] = {}
 
     def document(self, kind: str) -> DocumentRequirement | None:
         """The document requirement of ``kind``, or None."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +42,7 @@ Version = Annotated[int | None, QueryParameter(name="version", ge=1, le=1_000_00
 )
 async def list_services(
     *,
-    db_session: AsyncSession,
+    db_session: NamedDependency[AsyncSession],
     lang: Lang = None,
     accept_language: AcceptLanguage = None,
     if_none_match: IfNoneMatch = None,
@@ -76,7 +77,7 @@ async def list_services(
 )
 async def get_service(
     *,
-    db_session: AsyncSession,
+    db_session: NamedDependency[AsyncSession],
     code: Annotated[str, PathParameter(max_length=64)],
     version: Version = None,
     lang: Lang = None,
@@ -102,7 +103,7 @@ async def get_service(
 )
 async def get_workflow(
     *,
-    db_session: AsyncSession,
+    db_session: NamedDependency[AsyncSession],
     name: Annotated[str, PathParameter(max_length=64)],
     version: Version = None,
     output: Annotated[Literal["json", "mermaid"] | None, QueryParameter(name="format")] = None,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +35,7 @@ from eservice.identity.schemas import (
 TAGS = ["admin"]
 Session = NamedDependency[AsyncSession]
 Caller = NamedDependency[Principal]
+PathId = FromPath[UUID]
 
 
 @post("/api/v1/admin/users", tags=TAGS, summary="Create a staff account", status_code=201)
@@ -74,14 +75,14 @@ async def list_users(
 
 
 @get("/api/v1/admin/users/{user_id:uuid}", tags=TAGS, summary="One account")
-async def get_user(user_id: UUID, principal: Caller, db_session: Session) -> AccountOut:
+async def get_user(user_id: PathId, principal: Caller, db_session: Session) -> AccountOut:
     require_admin(principal)
     return await admin.get_account(db_session, user_id)
 
 
 @patch("/api/v1/admin/users/{user_id:uuid}", tags=TAGS, summary="Change an account")
 async def update_user(
-    user_id: UUID, data: JSONBody[StaffUpdateIn], principal: Caller, db_session: Session
+    user_id: PathId, data: JSONBody[StaffUpdateIn], principal: Caller, db_session: Session
 ) -> AccountOut:
     require_admin(principal)
     return await admin.update_account(db_session, user_id, data)
@@ -117,7 +118,7 @@ async def list_clients(
     summary="Deactivate an API client",
     status_code=HTTP_204_NO_CONTENT,
 )
-async def deactivate_client(client_row_id: UUID, principal: Caller, db_session: Session) -> None:
+async def deactivate_client(client_row_id: PathId, principal: Caller, db_session: Session) -> None:
     require_admin(principal)
     await admin.deactivate_client(db_session, client_row_id)
 

@@ -16,6 +16,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from eservice.attachments.maintenance import cleanup_leftovers
+from eservice.attachments.storage import storage_from_settings
 from eservice.core.config import Settings
 from eservice.core.db import transaction
 from eservice.core.idempotency import purge_expired_keys
@@ -49,16 +51,23 @@ def every(seconds: float, job: Callable[[async_sessionmaker[AsyncSession]], Awai
 
 
 def lifecycle_jobs(settings: Settings) -> list[tuple[str, Job]]:
-    """The request timers and deadline checks, and the purge of old idempotency keys."""
+    """Request timers and deadline checks, and hourly housekeeping (old idempotency keys,
+    finished deliveries, attachment files left behind by crashed uploads)."""
 
     async def fire_due_timers(sessionmaker: async_sessionmaker[AsyncSession], limit: int) -> int:
         return await jobs.fire_due_timers(sessionmaker, limit, settings=settings)
+
+    async def clean_attachment_leftovers(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+        storage = storage_from_settings(settings)
+        report = await cleanup_leftovers(sessionmaker, storage, settings)
+        return report.removed_files + report.removed_staged
 
     return [
         ("fire_due_timers", fire_due_timers),
         ("flag_overdue", jobs.flag_overdue),
         ("purge_idempotency_keys", every(3600.0, purge_expired_keys)),
         ("purge_finished_deliveries", every(3600.0, purge_finished_deliveries)),
+        ("clean_attachment_leftovers", every(3600.0, clean_attachment_leftovers)),
     ]
 
 
