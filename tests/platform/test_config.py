@@ -61,3 +61,17 @@ def test_dotenv_fills_gaps_but_never_overrides_the_environment(tmp_path: Path) -
     settings = load_settings({"ESERVICE_PORT": "8200"}, dotenv=dotenv)
     assert settings.port == 8200
     assert settings.log_level == "DEBUG"
+
+
+def test_every_setting_is_documented() -> None:
+    from eservice.core.config import Settings
+
+    repo = Path(__file__).resolve().parents[2]
+    docs = [repo / "README.md", *sorted((repo / "docs").glob("*.md"))]
+    text = "".join(path.read_text(encoding="utf-8") for path in docs)
+    missing = [
+        f"ESERVICE_{name.upper()}"
+        for name in Settings.__struct_fields__
+        if f"ESERVICE_{name.upper()}" not in text
+    ]
+    assert missing == []
