@@ -114,6 +114,8 @@ def run_all(opts: Options, admin_url: str) -> report.Results:
         options={k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(opts).items()},
     )
     results.machine["postgres"] = str(asyncio.run(database.fetchval(db.url, "SHOW server_version")))
+    results.options["db_pool_size"] = db.settings.db_pool_size
+    results.options["db_max_overflow"] = db.settings.db_max_overflow
     api = server.start(db.env, opts.port, opts.api_workers, opts.data_dir / "logs")
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as scratch:

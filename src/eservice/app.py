@@ -22,6 +22,7 @@ from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.middleware import RequestContextMiddleware
+from eservice.core.openapi import document_problem_responses
 from eservice.core.problems import handle_exception
 from eservice.health.routes import routes as health_routes
 from eservice.identity.deps import provide_optional_principal, provide_principal
@@ -63,7 +64,7 @@ def create_app(settings: Settings, database_url: str, *, with_worker: bool = Fal
         app_name="eservice", prefix="eservice", group_path=True, exclude=["/metrics"]
     )
     state: dict[str, Any] = {"settings": settings, "database_url": database_url}
-    return Litestar(
+    app = Litestar(
         route_handlers=route_handlers(),
         lifespan=[lifespan, notifications_lifespan(settings, with_worker=with_worker)],
         state=State(state),
@@ -92,3 +93,5 @@ def create_app(settings: Settings, database_url: str, *, with_worker: bool = Fal
         debug=settings.debug,
         logging_config=None,
     )
+    document_problem_responses(app)
+    return app

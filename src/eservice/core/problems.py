@@ -11,6 +11,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from eservice.core.bounds import loggable_error, problem_for_unstorable
 from eservice.core.errors import PROBLEM_TYPE_BASE, DomainError, FieldError
 from eservice.core.logging import request_id_var
 
@@ -35,6 +36,7 @@ _HTTP_SLUGS = {
 
 _PATH_RE = re.compile(r" - at `\$((?:\.[^.`\[]+|\[\d+\])*)`")
 _PATH_PART_RE = re.compile(r"\.([^.`\[]+)|\[(\d+)\]")
+_UNKNOWN_FIELD_RE = re.compile(r"^Object contains unknown field `([^`]*)`")
 
 
 def msgspec_path_to_pointer(path: str) -> str:
@@ -51,6 +53,10 @@ def field_error_from_message(message: str, prefix: str = "") -> FieldError:
     match = _PATH_RE.search(message)
     pointer = msgspec_path_to_pointer(match.group(1)) if match else ""
     text = _PATH_RE.sub("", message)
+    unknown = _UNKNOWN_FIELD_RE.match(text)
+    if unknown:
+        # The pointer names the offending field itself, not the object that holds it.
+        pointer += "/" + unknown.group(1).replace("~", "~0").replace("/", "~1")
     return FieldError(pointer=prefix + pointer, message=text)
 
 
@@ -80,6 +86,30 @@ def problem_response(
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name a parameter has on the wire (``Idempotency-Key``), not in Python."""
+    handler = request.scope.get("route_handler")
+    signature = getattr(handler, "parsed_fn_signature", None)
+    parameter = getattr(signature, "parameters", {}).get(key)
+    name = getattr(getattr(parameter, "kwarg_definition", None), "name", None)
+    return name if isinstance(name, str) and name else key
+
+
+def _body_error_from_cause(exc: ValidationException) -> FieldError | None:
+    """The body error with its location, from msgspec's own error (Litestar drops the path).
+
+    Litestar validates the handler signature, so msgspec locates a body error under
+    ``$.data``; that first segment is the body itself.
+    """
+    cause = exc.__cause__
+    if not isinstance(cause, msgspec.ValidationError):
+        return None
+    error = field_error_from_message(str(cause))
+    if error.pointer != "/data" and not error.pointer.startswith("/data/"):
+        return None
+    return FieldError(pointer=error.pointer.removeprefix("/data"), message=error.message)
+
+
 def _from_validation(exc: ValidationException, request: Request[Any, Any, Any]) -> Response[Any]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors: list[FieldError] = []
@@ -93,11 +123,14 @@ def _from_validation(exc: ValidationException, request: Request[Any, Any, Any]) 
             from_body = True
             errors.append(field_error_from_message(message))
         else:
-            key = str(item.get("key", ""))
-            errors.append(FieldError(pointer=f"{source or 'query'}:{key}", message=message))
+            key = _wire_name(request, str(item.get("key", "")))
+            where = getattr(source, "value", source) or "query"
+            errors.append(FieldError(pointer=f"{where}:{key}", message=message))
     if not errors:
         errors.append(field_error_from_message(exc.detail))
         from_body = "body" in exc.detail.lower() or "$" in exc.detail
+    if from_body and len(errors) == 1 and not errors[0].pointer:
+        errors = [_body_error_from_cause(exc) or errors[0]]
     if from_body:
         return problem_response(
             422,
@@ -139,11 +172,12 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return problem_response(exc.status_code, slug, title, detail, headers=headers)
     if isinstance(exc, HTTPException) and exc.status_code == 503:
         return problem_response(503, "service-unavailable", "Service unavailable", exc.detail)
-    log.error(
-        "unhandled error",
-        exc_info=exc,
-        extra={"method": request.method, "path": request.url.path},
-    )
+    unstorable = problem_for_unstorable(exc)
+    if unstorable is not None:
+        return handle_exception(request, unstorable)
+    exc_info, fields = loggable_error(exc)
+    extra = {"method": request.method, "path": request.url.path, **fields}
+    log.error("unhandled error", exc_info=exc_info, extra=extra)
     return problem_response(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "internal-error",

@@ -27,6 +27,7 @@ from eservice.identity.oauth_http import (
     oauth_error_response,
     read_token_form,
 )
+from eservice.identity.oauth_openapi import RevokeOperation, TokenOperation
 from eservice.identity.principal import Principal
 from eservice.identity.schemas import (
     AccountOut,
@@ -70,6 +71,7 @@ async def register(
     tags=TAGS,
     summary="OAuth 2.0 token endpoint (password, refresh_token, client_credentials)",
     status_code=200,
+    operation_class=TokenOperation,
 )
 async def token(
     request: Request[Any, Any, Any],
@@ -92,7 +94,11 @@ async def token(
 
 
 @post(
-    "/api/v1/auth/revoke", tags=TAGS, summary="Revoke a refresh token (RFC 7009)", status_code=200
+    "/api/v1/auth/revoke",
+    tags=TAGS,
+    summary="Revoke a refresh token (RFC 7009)",
+    status_code=200,
+    operation_class=RevokeOperation,
 )
 async def revoke(
     request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]

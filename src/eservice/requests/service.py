@@ -11,6 +11,7 @@ from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.catalog.service import PublishedService, get_published_service, validate_form_data
+from eservice.core.bounds import check_storable
 from eservice.core.config import Settings
 from eservice.core.errors import (
     BadRequest,
@@ -101,6 +102,9 @@ def check_form(
     service: PublishedService, data: dict[str, Any], location: LocationIn | None
 ) -> None:
     """422 with JSON pointers for every problem of the data and the location."""
+    check_storable(data, "/data")
+    if location is not None and location.address is not None:
+        check_storable(location.address, "/location/address")
     errors = [*validate_form_data(service, data), *location_errors(service, location)]
     if errors:
         raise ValidationFailed(
@@ -223,6 +227,7 @@ async def add_comment(
         raise Forbidden(f"Commenting needs the scope {WRITE_SCOPE}.")
     if row.submitted_at is None and principal.is_staff:
         raise NotFound("No request with this id.")
+    check_storable(payload.body, "/body")
     return await history.record(
         session,
         row,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.attachments.repository import document_kinds_present
 from eservice.catalog.service import PublishedService, get_published_service
+from eservice.core.bounds import check_storable
 from eservice.core.config import Settings
 from eservice.core.errors import (
     Conflict,
@@ -199,6 +200,7 @@ async def fire_transition(
 ) -> RequestRow:
     """Fire ``payload.transition`` on a request the caller may see (see ``get_request_for``)."""
     check_if_match(row, if_match)
+    check_storable({"comment": payload.comment, "data": payload.data})
     service = await get_published_service(session, row.service_code, row.service_version)
     documents = await document_kinds_present(session, row.id)
     decision = decide_for(
