@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Response
+from litestar.di import Provide
+from litestar.params import HeaderParameter, QueryParameter
 
 from eservice.core.errors import BadRequest
 
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 CACHE_CONTROL = "public, max-age=300"
+
+Lang = Annotated[
+    str | None, QueryParameter(name="lang", description="label language: de or en", max_length=8)
+]
+AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", max_length=512)]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1024)]
 
 
 def choose_language(lang: str | None, accept_language: str | None) -> str:
@@ -66,3 +74,26 @@ def cacheable(
     if matches(if_none_match, etag):
         return Response(content=b"", status_code=304, headers=headers, media_type=media_type)
     return Response(content=body, status_code=200, headers=headers, media_type=media_type)
+
+
+class Negotiated(msgspec.Struct, frozen=True, kw_only=True):
+    """The label language a caller asked for, and the copy it already holds (If-None-Match)."""
+
+    language: str
+    if_none_match: str | None
+
+    def answer(
+        self, content: Any, *, media_type: str = "application/json", text: str | None = None
+    ) -> Response[bytes]:
+        """``cacheable`` for this caller: 304 when its copy is current."""
+        return cacheable(content, self.if_none_match, media_type=media_type, text=text)
+
+
+def provide_negotiated(
+    lang: Lang = None, accept_language: AcceptLanguage = None, if_none_match: IfNoneMatch = None
+) -> Negotiated:
+    """The ``negotiated`` dependency of every catalogue endpoint (400 on an unknown ``lang``)."""
+    return Negotiated(language=choose_language(lang, accept_language), if_none_match=if_none_match)
+
+
+NEGOTIATED = {"negotiated": Provide(provide_negotiated, sync_to_thread=False)}

@@ -11,7 +11,7 @@ from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.catalog import service
-from eservice.catalog.http import cacheable, choose_language
+from eservice.catalog.http import NEGOTIATED, Negotiated
 from eservice.catalog.presenters import service_out, workflow_out
 from eservice.catalog.schemas import ServiceOut, ServicePage, WorkflowOut
 from eservice.core.pagination import check_limit, decode_cursor, encode_cursor
@@ -22,11 +22,6 @@ MERMAID = "text/vnd.mermaid"
 NOT_MODIFIED = ResponseSpec(None, description="the copy named by If-None-Match is current")
 NOT_FOUND = ResponseSpec(None, description="no such published definition (problem+json)")
 
-Lang = Annotated[
-    str | None, QueryParameter(name="lang", description="label language: de or en", max_length=8)
-]
-AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", max_length=512)]
-IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1024)]
 Version = Annotated[int | None, QueryParameter(name="version", ge=1, le=1_000_000)]
 
 
@@ -39,17 +34,15 @@ Version = Annotated[int | None, QueryParameter(name="version", ge=1, le=1_000_00
         304: NOT_MODIFIED,
     },
     media_type="application/json",
+    dependencies=NEGOTIATED,
 )
 async def list_services(
     *,
     db_session: NamedDependency[AsyncSession],
-    lang: Lang = None,
-    accept_language: AcceptLanguage = None,
-    if_none_match: IfNoneMatch = None,
+    negotiated: NamedDependency[Negotiated],
     limit: Annotated[int | None, QueryParameter(name="limit")] = None,
     cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=1024)] = None,
 ) -> Response[bytes]:
-    language = choose_language(lang, accept_language)
     size = check_limit(limit)
     after = decode_cursor(cursor, 1)
     services = await service.list_current_services(
@@ -58,10 +51,8 @@ async def list_services(
     departments = await service.department_names(db_session)
     page = services[:size]
     next_cursor = encode_cursor([page[-1].code]) if len(services) > size else None
-    body = ServicePage(
-        items=[service_out(s, language, departments) for s in page], next_cursor=next_cursor
-    )
-    return cacheable(body, if_none_match)
+    items = [service_out(s, negotiated.language, departments) for s in page]
+    return negotiated.answer(ServicePage(items=items, next_cursor=next_cursor))
 
 
 @get(
@@ -74,20 +65,18 @@ async def list_services(
         404: NOT_FOUND,
     },
     media_type="application/json",
+    dependencies=NEGOTIATED,
 )
 async def get_service(
     *,
     db_session: NamedDependency[AsyncSession],
     code: Annotated[str, PathParameter(max_length=64)],
     version: Version = None,
-    lang: Lang = None,
-    accept_language: AcceptLanguage = None,
-    if_none_match: IfNoneMatch = None,
+    negotiated: NamedDependency[Negotiated],
 ) -> Response[bytes]:
-    language = choose_language(lang, accept_language)
     published = await service.get_published_service(db_session, code, version)
     departments = await service.department_names(db_session)
-    return cacheable(service_out(published, language, departments), if_none_match)
+    return negotiated.answer(service_out(published, negotiated.language, departments))
 
 
 @get(
@@ -100,6 +89,7 @@ async def get_service(
         404: NOT_FOUND,
     },
     media_type="application/json",
+    dependencies=NEGOTIATED,
 )
 async def get_workflow(
     *,
@@ -107,19 +97,15 @@ async def get_workflow(
     name: Annotated[str, PathParameter(max_length=64)],
     version: Version = None,
     output: Annotated[Literal["json", "mermaid"] | None, QueryParameter(name="format")] = None,
-    lang: Lang = None,
-    accept_language: AcceptLanguage = None,
     accept: Annotated[str | None, HeaderParameter(name="Accept", max_length=1024)] = None,
-    if_none_match: IfNoneMatch = None,
+    negotiated: NamedDependency[Negotiated],
 ) -> Response[bytes]:
-    language = choose_language(lang, accept_language)
     workflow = await service.get_published_workflow(db_session, name, version)
     if output == "mermaid":
         media_type = MERMAID if accept and MERMAID in accept else "text/plain; charset=utf-8"
-        return cacheable(
-            None, if_none_match, media_type=media_type, text=mermaid(workflow, language)
-        )
-    return cacheable(workflow_out(workflow, language), if_none_match)
+        diagram = mermaid(workflow, negotiated.language)
+        return negotiated.answer(None, media_type=media_type, text=diagram)
+    return negotiated.answer(workflow_out(workflow, negotiated.language))
 
 
 routes = [list_services, get_service, get_workflow]

@@ -10,11 +10,15 @@ advisory lock on (caller, key) tells a concurrent call that the first one is sti
 
 Usage in a route (``produce`` runs only when the key is new)::
 
-    return await idempotent(
-        db_session, caller=principal_key(principal), key=idempotency_key,
-        fingerprint=fingerprint("POST", "/api/v1/requests", data),
-        produce=lambda: create_something(...),
+    async def produce() -> Produced:
+        return Produced(201, await create_something(...))
+
+    return await create_once(
+        db_session, principal, idempotency_key, "POST", "/api/v1/requests", data, produce
     )
+
+``idempotent`` is the general form, for a key scoped otherwise or a fingerprint computed
+elsewhere (an upload's, which needs the received file).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import msgspec
 from litestar import Response
@@ -49,6 +53,16 @@ IdempotencyKeyHeader = Annotated[
         required=False,
     ),
 ]
+
+
+class KeyOwner(Protocol):
+    """Who a key belongs to: any caller with a kind and an id (a ``Principal``)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def id(self) -> object: ...
 
 
 class IdempotencyKeyRow(Base):
@@ -161,6 +175,25 @@ async def idempotent(
     return _response(produced.status, body, produced.headers, "application/json")
 
 
+async def create_once(  # noqa: PLR0917 - in the order of the call it guards: who, key, what
+    session: AsyncSession,
+    caller: KeyOwner,
+    key: str | None,
+    method: str,
+    path: str,
+    payload: object,
+    produce: Callable[[], Awaitable[Produced]],
+) -> Response[Any]:
+    """``idempotent`` for a caller's own key, fingerprinted by method, path and body."""
+    return await idempotent(
+        session,
+        caller=caller_key(caller.kind, caller.id),
+        key=key,
+        fingerprint=fingerprint(method, path, payload),
+        produce=produce,
+    )
+
+
 async def purge_expired_keys(
     sessionmaker: async_sessionmaker[AsyncSession], limit: int = 1000
 ) -> int:
@@ -183,8 +216,10 @@ __all__ = [
     "KEEP",
     "REPLAY_HEADER",
     "IdempotencyKeyHeader",
+    "KeyOwner",
     "Produced",
     "caller_key",
+    "create_once",
     "fingerprint",
     "idempotent",
     "purge_expired_keys",

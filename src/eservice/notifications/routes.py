@@ -13,13 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest, ServiceUnavailable
-from eservice.core.idempotency import (
-    IdempotencyKeyHeader,
-    Produced,
-    caller_key,
-    fingerprint,
-    idempotent,
-)
+from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
 from eservice.core.pagination import Page, check_limit
 from eservice.identity.principal import Principal
 from eservice.notifications import service
@@ -122,12 +116,8 @@ async def create_subscription(
         created = await service.create_subscription(db_session, settings, principal, data)
         return Produced(201, created, {"Location": f"{SUBSCRIPTIONS}/{created.id}"})
 
-    return await idempotent(
-        db_session,
-        caller=caller_key(principal.kind, principal.id),
-        key=idempotency_key,
-        fingerprint=fingerprint("POST", SUBSCRIPTIONS, data),
-        produce=produce,
+    return await create_once(
+        db_session, principal, idempotency_key, "POST", SUBSCRIPTIONS, data, produce
     )
 
 

@@ -9,22 +9,11 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.pagination import Page, check_limit
+from eservice.core.pagination import Page
 from eservice.identity.principal import Principal
 from eservice.queues import service
 from eservice.queues.schemas import QueueSummary
-from eservice.requests.http import (
-    AssigneeFilter,
-    Cursor,
-    Limit,
-    OverdueFilter,
-    ServiceFilter,
-    SortParam,
-    StateFilter,
-    TextFilter,
-    etag,
-    filters_from_query,
-)
+from eservice.requests.http import ListQuery, etag, list_query_provider
 from eservice.requests.presenters import present_request, present_requests, services_for
 from eservice.requests.schemas import RequestOut
 
@@ -39,31 +28,27 @@ async def list_queues(db_session: Session, principal: Caller) -> Page[QueueSumma
     return Page(items=await service.queue_summaries(db_session, principal), next_cursor=None)
 
 
-@get("/api/v1/queues/{department:str}/requests", tags=TAGS, summary="A department's queue")
+@get(
+    "/api/v1/queues/{department:str}/requests",
+    tags=TAGS,
+    summary="A department's queue",
+    dependencies={"list_query": list_query_provider(default_sort="due_at")},
+)
 async def list_queue_requests(
     department: Department,
     *,
     db_session: Session,
     principal: Caller,
-    state_filter: StateFilter = None,
-    service_code: ServiceFilter = None,
-    assignee: AssigneeFilter = None,
-    overdue: OverdueFilter = None,
-    q: TextFilter = None,
-    sort: SortParam = None,
-    cursor: Cursor = None,
-    limit: Limit = None,
+    list_query: NamedDependency[ListQuery],
 ) -> Page[RequestOut]:
-    size = check_limit(limit)
-    filters = filters_from_query(state_filter, service_code, assignee, overdue, q)
     rows, next_cursor = await service.list_queue(
         db_session,
         principal,
         department,
-        filters,
-        sort=sort or "due_at",
-        cursor=cursor,
-        limit=size,
+        list_query.filters,
+        sort=list_query.sort,
+        cursor=list_query.cursor,
+        limit=list_query.limit,
     )
     services = await services_for(db_session, rows)
     return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)

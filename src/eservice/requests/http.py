@@ -6,9 +6,11 @@ import re
 from typing import Annotated
 from uuid import UUID
 
+from litestar.di import Provide
 from litestar.params import HeaderParameter, QueryParameter
 
 from eservice.core.errors import BadRequest
+from eservice.core.pagination import check_limit
 from eservice.queues.schemas import RequestFilters
 
 IfMatch = Annotated[
@@ -79,3 +81,40 @@ def filters_from_query(
         overdue=overdue,
         q=q or None,
     )
+
+
+class ListQuery:
+    """What a request list was asked for: filters, sort key, cursor and page size."""
+
+    # A plain class, not a Struct: Litestar checks a dependency's value against its type with
+    # msgspec, which cannot express the filters' ``"me" | "none" | UUID`` union.
+    __slots__ = ("cursor", "filters", "limit", "sort")
+
+    def __init__(self, filters: RequestFilters, sort: str, cursor: str | None, limit: int) -> None:
+        self.filters = filters
+        self.sort = sort
+        self.cursor = cursor
+        self.limit = limit
+
+
+def list_query_provider(*, default_sort: str) -> Provide:
+    """The ``list_query`` dependency: the eight list query parameters, checked, in one value."""
+
+    # Litestar documents a dependency's parameters as the endpoint's own, so each list
+    # endpoint keeps its full OpenAPI parameter list while the declaration lives here once.
+    async def provide_list_query(
+        *,
+        state_filter: StateFilter = None,
+        service_code: ServiceFilter = None,
+        assignee: AssigneeFilter = None,
+        overdue: OverdueFilter = None,
+        q: TextFilter = None,
+        sort: SortParam = None,
+        cursor: Cursor = None,
+        limit: Limit = None,
+    ) -> ListQuery:
+        size = check_limit(limit)  # checked first, as the endpoints always did
+        filters = filters_from_query(state_filter, service_code, assignee, overdue, q)
+        return ListQuery(filters=filters, sort=sort or default_sort, cursor=cursor, limit=size)
+
+    return Provide(provide_list_query)

@@ -12,29 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.catalog.service import get_published_service
 from eservice.core.config import Settings
-from eservice.core.idempotency import (
-    IdempotencyKeyHeader,
-    Produced,
-    caller_key,
-    fingerprint,
-    idempotent,
-)
+from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
 from eservice.core.pagination import Page, check_limit
 from eservice.identity.principal import Principal
 from eservice.queues.service import list_requests
 from eservice.requests import assignment, service, transitions
 from eservice.requests.http import (
-    AssigneeFilter,
     Cursor,
     IfMatch,
     Limit,
-    OverdueFilter,
-    ServiceFilter,
-    SortParam,
-    StateFilter,
-    TextFilter,
+    ListQuery,
     etag,
-    filters_from_query,
+    list_query_provider,
     parse_if_match,
 )
 from eservice.requests.presenters import (
@@ -87,33 +76,27 @@ async def file_request(
         headers = {"Location": f"/api/v1/requests/{row.id}", "ETag": etag(row.version)}
         return Produced(201, await _answer(db_session, row, principal), headers)
 
-    return await idempotent(
-        db_session,
-        caller=caller_key(principal.kind, principal.id),
-        key=idempotency_key,
-        fingerprint=fingerprint("POST", "/api/v1/requests", data),
-        produce=produce,
+    return await create_once(
+        db_session, principal, idempotency_key, "POST", "/api/v1/requests", data, produce
     )
 
 
-@get("/api/v1/requests", tags=TAGS, summary="Requests the caller may see")
+@get(
+    "/api/v1/requests",
+    tags=TAGS,
+    summary="Requests the caller may see",
+    dependencies={"list_query": list_query_provider(default_sort="created_at")},
+)
 async def list_visible_requests(
-    *,
-    db_session: Session,
-    principal: Caller,
-    state_filter: StateFilter = None,
-    service_code: ServiceFilter = None,
-    assignee: AssigneeFilter = None,
-    overdue: OverdueFilter = None,
-    q: TextFilter = None,
-    sort: SortParam = None,
-    cursor: Cursor = None,
-    limit: Limit = None,
+    db_session: Session, principal: Caller, list_query: NamedDependency[ListQuery]
 ) -> Page[RequestOut]:
-    size = check_limit(limit)
-    filters = filters_from_query(state_filter, service_code, assignee, overdue, q)
     rows, next_cursor = await list_requests(
-        db_session, principal, filters, sort=sort or "created_at", cursor=cursor, limit=size
+        db_session,
+        principal,
+        list_query.filters,
+        sort=list_query.sort,
+        cursor=list_query.cursor,
+        limit=list_query.limit,
     )
     services = await services_for(db_session, rows)
     return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
@@ -211,13 +194,7 @@ async def add_comment(
         event = await service.add_comment(db_session, principal, row, data)
         return Produced(201, present_event(event, principal))
 
-    return await idempotent(
-        db_session,
-        caller=caller_key(principal.kind, principal.id),
-        key=idempotency_key,
-        fingerprint=fingerprint("POST", path, data),
-        produce=produce,
-    )
+    return await create_once(db_session, principal, idempotency_key, "POST", path, data, produce)
 
 
 @put("/api/v1/requests/{request_id:uuid}/assignee", tags=TAGS, summary="Assign (If-Match)")
