@@ -54,7 +54,7 @@ def create_app(settings: Settings, database_url: str, *, with_worker: bool = Fal
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         engine = create_engine(database_url, settings)
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.sessionmaker = create_sessionmaker(engine, cache_immutable=True)
         try:
             yield
         finally:

@@ -54,7 +54,7 @@ def test_request_info_pauses_the_clock_and_sets_the_30_day_timer() -> None:
     assert decision.sla == "pause"
     assert decision.set_timer == Timer(after="30d", transition="expire")
     assert decision.set_timer.seconds == 30 * 86400
-    assert decision.cancel_timers is True
+    assert decision.cancel_timers is False  # in_review has no timer to cancel
 
 
 def test_provide_info_resumes_the_clock_and_cancels_the_timer() -> None:

@@ -30,7 +30,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 async def run_worker(settings: Settings, database_url: str, *, once: bool = False) -> None:
     """The worker loop with graceful stop on SIGTERM/SIGINT (a second signal aborts)."""
     engine = create_engine(database_url, settings)
-    worker = Worker(create_sessionmaker(engine), settings)
+    worker = Worker(create_sessionmaker(engine, cache_immutable=True), settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()

@@ -14,6 +14,7 @@ from eservice.identity.keys import key_set
 from eservice.identity.principal import Principal
 from eservice.identity.tokens import (
     ACCESS_TOKEN_TYPE,
+    recently_verified,
     unverified_header,
     unverified_issuer,
     verify_access_token,
@@ -36,8 +37,11 @@ async def authenticate_token(
     request: Request[Any, Any, Any], settings: Settings, token: str
 ) -> Principal:
     """Who a bearer token speaks for: one of our access tokens, or a configured IdP's."""
-    header = unverified_header(token)
     keys = key_set(settings)
+    known = recently_verified(settings, keys, token)
+    if known is not None:
+        return known
+    header = unverified_header(token)
     if header.get("typ") == ACCESS_TOKEN_TYPE and keys.find(header.get("kid")) is not None:
         return verify_access_token(settings, token, keys)
     issuer = unverified_issuer(token)

@@ -47,6 +47,10 @@ class KeySet:
     signing: VerificationKey
     signing_key: Key
     verification: dict[str, VerificationKey] = field(default_factory=dict)
+    # Tokens already verified with these keys (see identity.tokens.recently_verified).
+    verified: dict[tuple[str, str, str], tuple[Any, float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def find(self, kid: object) -> VerificationKey | None:
         """The key with this ``kid`` from our own set only, or None."""

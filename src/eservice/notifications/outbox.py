@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.core.db import driver_connection
 from eservice.notifications.events import PublishedEvent
 from eservice.notifications.tables import OutboxRow
 
 NOTIFY_CHANNEL = "eservice_events"
+_PUBLISH = (
+    "WITH published AS (INSERT INTO outbox (kind, payload) "
+    "VALUES ('event', $1) RETURNING id) SELECT pg_notify($2, $3) FROM published"
+)
 
 
 async def publish_event(session: AsyncSession, event: PublishedEvent) -> None:
@@ -19,9 +24,11 @@ async def publish_event(session: AsyncSession, event: PublishedEvent) -> None:
 
     ``pg_notify`` is transactional: the live stream hears of the event only if it commits.
     """
-    payload = msgspec.to_builtins(event)
-    await session.execute(insert(OutboxRow).values(kind="event", payload=payload))
-    await session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(event.event_id))))
+    # One round trip for the row and the notification (this runs in every transition).
+    connection = await driver_connection(session)
+    await connection.execute(
+        _PUBLISH, msgspec.json.encode(event).decode(), NOTIFY_CHANNEL, str(event.event_id)
+    )
 
 
 async def queue_email(

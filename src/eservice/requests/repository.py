@@ -7,34 +7,70 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import msgspec
+from asyncpg import Record
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.core.db import driver_connection
 from eservice.requests.tables import (
     OPEN_CONDITION,
-    RequestAccessRow,
     RequestEventRow,
     RequestRow,
     RequestTimerRow,
 )
 
+# The statements every read, transition and filing runs go straight through asyncpg (see
+# core.db.driver_connection); rows come back as plain, session-less RequestRow objects.
+_REQUEST_COLUMNS = tuple(column.name for column in RequestRow.__table__.columns)
+_EVENT_COLUMNS = tuple(column.name for column in RequestEventRow.__table__.columns)
+_JSONB = frozenset({"data", "location"})
+_RETURN_REQUEST = "RETURNING " + ", ".join(_REQUEST_COLUMNS)
+_SELECT_REQUEST = "SELECT " + ", ".join(_REQUEST_COLUMNS) + " FROM requests WHERE id = $1"  # noqa: S608
+
+
+def _argument(column: str, value: Any) -> Any:
+    """A value as asyncpg takes it (JSONB columns as JSON text, like SQLAlchemy sends them)."""
+    if column in _JSONB and value is not None:
+        return msgspec.json.encode(value).decode()
+    return value
+
+
+def _columns(values: dict[str, Any], allowed: Sequence[str]) -> list[str]:
+    """The keys of ``values``, each one a column of the table (identifiers are never input)."""
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"not columns: {sorted(unknown)}")
+    return list(values)
+
+
+def _insert_sql(table: str, columns: list[str], returning: Sequence[str]) -> str:
+    placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
+    names = ", ".join(columns)
+    # Identifiers come from the table definitions (checked by _columns); values are bound.
+    return f"INSERT INTO {table} ({names}) VALUES ({placeholders}) RETURNING " + ", ".join(  # noqa: S608
+        returning
+    )
+
+
+def _request(record: Record) -> RequestRow:
+    return RequestRow(**dict(record.items()))
+
 
 async def insert_request(session: AsyncSession, values: dict[str, Any]) -> RequestRow:
-    row: RequestRow | None = await session.scalar(
-        insert(RequestRow).values(**values).returning(RequestRow)
-    )
-    assert row is not None
-    return row
+    columns = _columns(values, _REQUEST_COLUMNS)
+    statement = _insert_sql("requests", columns, _REQUEST_COLUMNS)
+    connection = await driver_connection(session)
+    record = await connection.fetchrow(statement, *(_argument(c, values[c]) for c in columns))
+    assert record is not None
+    return _request(record)
 
 
 async def get_request(session: AsyncSession, request_id: UUID) -> RequestRow | None:
     """The current row (fresh from the database, never a stale cached object)."""
-    row: RequestRow | None = await session.scalar(
-        select(RequestRow)
-        .where(RequestRow.id == request_id)
-        .execution_options(populate_existing=True)
-    )
-    return row
+    connection = await driver_connection(session)
+    record = await connection.fetchrow(_SELECT_REQUEST, request_id)
+    return None if record is None else _request(record)
 
 
 async def compare_and_set(
@@ -46,26 +82,27 @@ async def compare_and_set(
     values: dict[str, Any],
 ) -> RequestRow | None:
     """One UPDATE ... WHERE id, version and state still match; None when someone else won."""
-    row: RequestRow | None = await session.scalar(
-        update(RequestRow)
-        .where(
-            RequestRow.id == request_id,
-            RequestRow.version == version,
-            RequestRow.state == state,
-        )
-        .values(version=RequestRow.version + 1, **values)
-        .returning(RequestRow)
-        .execution_options(populate_existing=True, synchronize_session=False)
+    columns = _columns(values, _REQUEST_COLUMNS)
+    assignments = "".join(f", {c} = ${n}" for n, c in enumerate(columns, start=4))
+    # Identifiers come from the table definition (checked by _columns); values are bound.
+    statement = (
+        f"UPDATE requests SET version = version + 1{assignments} "  # noqa: S608
+        f"WHERE id = $1 AND version = $2 AND state = $3 {_RETURN_REQUEST}"
     )
-    return row
+    connection = await driver_connection(session)
+    record = await connection.fetchrow(
+        statement, request_id, version, state, *(_argument(c, values[c]) for c in columns)
+    )
+    return None if record is None else _request(record)
 
 
 async def insert_event(session: AsyncSession, values: dict[str, Any]) -> RequestEventRow:
-    row: RequestEventRow | None = await session.scalar(
-        insert(RequestEventRow).values(**values).returning(RequestEventRow)
-    )
-    assert row is not None
-    return row
+    columns = _columns(values, _EVENT_COLUMNS)
+    statement = _insert_sql("request_events", columns, _EVENT_COLUMNS)
+    connection = await driver_connection(session)
+    record = await connection.fetchrow(statement, *(_argument(c, values[c]) for c in columns))
+    assert record is not None
+    return RequestEventRow(**dict(record.items()))
 
 
 async def list_events(
@@ -152,9 +189,9 @@ async def claim_overdue(session: AsyncSession, limit: int) -> list[RequestRow]:
     return list(rows)
 
 
-_LOG_ACCESS = text(
-    f"INSERT INTO {RequestAccessRow.__tablename__} (request_id, staff_id, action) "
-    "SELECT unnest(CAST(:ids AS uuid[])), CAST(:staff AS uuid), :action"
+_LOG_ACCESS = (
+    "INSERT INTO request_access_log (request_id, staff_id, action) "
+    "SELECT unnest($1::uuid[]), $2, $3"
 )
 
 
@@ -166,6 +203,5 @@ async def log_access(
         return
     # One INSERT ... SELECT unnest(...) for a whole page: an executemany costs a Bind/Execute
     # per row (about a tenth of the CPU of a queue-page request, see bench/README.md).
-    await session.execute(
-        _LOG_ACCESS, {"ids": list(request_ids), "staff": staff_id, "action": action}
-    )
+    connection = await driver_connection(session)
+    await connection.execute(_LOG_ACCESS, list(request_ids), staff_id, action)

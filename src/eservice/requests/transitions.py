@@ -38,6 +38,7 @@ from eservice.workflow.engine import (
     TransitionRefused,
     available_transitions,
     decide,
+    needs_documents,
 )
 
 
@@ -189,6 +190,22 @@ async def apply_decision(
     return updated
 
 
+async def _documents_for(
+    session: AsyncSession, service: PublishedService, row: RequestRow, transition: str
+) -> set[str]:
+    """The request's document kinds, read only when the transition looks at documents.
+
+    The workflow's requirements name documents per transition; the service adds its own
+    required documents at ``submit`` (see ``decide_for``).
+    """
+    service_requires = transition == SUBMIT_TRANSITION and any(
+        document.required for document in service.definition.documents
+    )
+    if service_requires or needs_documents(service.workflow, transition):
+        return await document_kinds_present(session, row.id)
+    return set()
+
+
 async def fire_transition(
     session: AsyncSession,
     settings: Settings,
@@ -202,7 +219,7 @@ async def fire_transition(
     check_if_match(row, if_match)
     check_storable({"comment": payload.comment, "data": payload.data})
     service = await get_published_service(session, row.service_code, row.service_version)
-    documents = await document_kinds_present(session, row.id)
+    documents = await _documents_for(session, service, row, payload.transition)
     decision = decide_for(
         service,
         row,
@@ -234,7 +251,7 @@ async def submit_new(
     service: PublishedService,
 ) -> RequestRow:
     """Submit a request filed with ``submit: true`` (in the filing transaction)."""
-    documents = await document_kinds_present(session, row.id)
+    documents = await _documents_for(session, service, row, SUBMIT_TRANSITION)
     decision = decide_for(
         service,
         row,

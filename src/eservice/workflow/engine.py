@@ -97,6 +97,14 @@ def available_transitions(workflow: Workflow, state_name: str, caller: Caller) -
     return [t for t in workflow.transitions_from(state_name) if may_fire(t, caller)]
 
 
+def needs_documents(workflow: Workflow, transition_name: str) -> bool:
+    """Whether deciding ``transition_name`` looks at the request's documents."""
+    try:
+        return bool(workflow.transition(transition_name).requires.documents)
+    except KeyError:
+        return False
+
+
 def missing_requirements(transition: Transition, inputs: Inputs) -> list[str]:
     """JSON pointers of what is missing: ``/comment``, ``/data/<field>``, ``/documents/<kind>``."""
     missing: list[str] = []
@@ -160,7 +168,8 @@ def decide(
         from_state=source.name,
         to_state=target.name,
         notify=tuple(dict.fromkeys(transition.notifies)),
-        cancel_timers=leaves,
+        # Timer rows exist only for states that declare a timer: nothing to cancel otherwise.
+        cancel_timers=leaves and source.timer is not None,
         set_timer=target.timer if leaves else None,
         sla=_SLA_CHANGE[target.sla] if target.sla != source.sla else None,
         closes=target.terminal,
