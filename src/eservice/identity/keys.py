@@ -23,6 +23,7 @@ from jose import jwk
 from jose.backends.base import Key
 
 from eservice.core.config import Settings
+from eservice.identity.principal import Principal
 
 SUPPORTED_ALGORITHMS: tuple[str, ...] = ("ES256", "RS256")
 DEV_KEY_NAME = "signing-es256.pem"
@@ -48,7 +49,7 @@ class KeySet:
     signing_key: Key
     verification: dict[str, VerificationKey] = field(default_factory=dict)
     # Tokens already verified with these keys (see identity.tokens.recently_verified).
-    verified: dict[tuple[str, str, str], tuple[Any, float]] = field(
+    verified: dict[tuple[str, str, str], tuple[Principal, float]] = field(
         default_factory=dict, compare=False, repr=False
     )
 

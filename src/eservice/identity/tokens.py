@@ -119,31 +119,28 @@ def recently_verified(settings: Settings, keys: KeySet, token: str) -> Principal
     found = keys.verified.get((token, settings.jwt_audience, settings.jwt_issuer))
     if found is None or found[1] <= time.time():
         return None
-    principal: Principal = found[0]
-    return principal
+    return found[0]
 
 
 def _remember(
-    settings: Settings, keys: KeySet, token: str, principal: Principal, exp: object
+    settings: Settings, keys: KeySet, token: str, principal: Principal, exp: float
 ) -> None:
-    if not isinstance(exp, int | float):
-        return
     cache = keys.verified
     if len(cache) >= VERIFIED_CACHE_SIZE:
         # Oldest first (dicts keep insertion order): expired tokens go before live ones.
         del cache[next(iter(cache))]
     cache[(token, settings.jwt_audience, settings.jwt_issuer)] = (
         principal,
-        float(exp) + CLOCK_LEEWAY_SECONDS,
+        exp + CLOCK_LEEWAY_SECONDS,
     )
 
 
 def verify_access_token(settings: Settings, token: str, keys: KeySet | None = None) -> Principal:
-    """The principal an access token of ours speaks for; 401 for anything wrong with it."""
+    """The principal an access token of ours speaks for; 401 for anything wrong with it.
+
+    Always verifies; a token that passes is remembered (see ``recently_verified``).
+    """
     keys = keys or key_set(settings)
-    known = recently_verified(settings, keys, token)
-    if known is not None:
-        return known
     header = unverified_header(token)
     if header.get("typ") != ACCESS_TOKEN_TYPE:
         raise Unauthorized()
@@ -162,7 +159,8 @@ def verify_access_token(settings: Settings, token: str, keys: KeySet | None = No
     except (JOSEError, ValueError, TypeError, KeyError):
         raise Unauthorized() from None
     principal = principal_from_claims(claims)
-    _remember(settings, keys, token, principal, claims.get("exp"))
+    # python-jose has checked that ``exp`` is present and a number (required claim).
+    _remember(settings, keys, token, principal, float(claims["exp"]))
     return principal
 
 

@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from asyncpg import Record
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.db import driver_connection
@@ -24,16 +25,23 @@ from eservice.requests.tables import (
 # core.db.driver_connection); rows come back as plain, session-less RequestRow objects.
 _REQUEST_COLUMNS = tuple(column.name for column in RequestRow.__table__.columns)
 _EVENT_COLUMNS = tuple(column.name for column in RequestEventRow.__table__.columns)
-_JSONB = frozenset({"data", "location"})
+_JSONB = {
+    row.__tablename__: frozenset(c.name for c in row.__table__.columns if isinstance(c.type, JSONB))
+    for row in (RequestRow, RequestEventRow)
+}
 _RETURN_REQUEST = "RETURNING " + ", ".join(_REQUEST_COLUMNS)
 _SELECT_REQUEST = "SELECT " + ", ".join(_REQUEST_COLUMNS) + " FROM requests WHERE id = $1"  # noqa: S608
 
 
-def _argument(column: str, value: Any) -> Any:
-    """A value as asyncpg takes it (JSONB columns as JSON text, like SQLAlchemy sends them)."""
-    if column in _JSONB and value is not None:
-        return msgspec.json.encode(value).decode()
-    return value
+def _arguments(table: str, values: dict[str, Any], columns: list[str]) -> list[Any]:
+    """The values as asyncpg takes them (JSONB as JSON text, as SQLAlchemy sends it)."""
+    jsonb = _JSONB[table]
+    return [
+        msgspec.json.encode(values[c]).decode()
+        if c in jsonb and values[c] is not None
+        else values[c]
+        for c in columns
+    ]
 
 
 def _columns(values: dict[str, Any], allowed: Sequence[str]) -> list[str]:
@@ -54,14 +62,14 @@ def _insert_sql(table: str, columns: list[str], returning: Sequence[str]) -> str
 
 
 def _request(record: Record) -> RequestRow:
-    return RequestRow(**dict(record.items()))
+    return RequestRow(**dict(record))
 
 
 async def insert_request(session: AsyncSession, values: dict[str, Any]) -> RequestRow:
     columns = _columns(values, _REQUEST_COLUMNS)
     statement = _insert_sql("requests", columns, _REQUEST_COLUMNS)
     connection = await driver_connection(session)
-    record = await connection.fetchrow(statement, *(_argument(c, values[c]) for c in columns))
+    record = await connection.fetchrow(statement, *_arguments("requests", values, columns))
     assert record is not None
     return _request(record)
 
@@ -91,7 +99,7 @@ async def compare_and_set(
     )
     connection = await driver_connection(session)
     record = await connection.fetchrow(
-        statement, request_id, version, state, *(_argument(c, values[c]) for c in columns)
+        statement, request_id, version, state, *_arguments("requests", values, columns)
     )
     return None if record is None else _request(record)
 
@@ -100,9 +108,9 @@ async def insert_event(session: AsyncSession, values: dict[str, Any]) -> Request
     columns = _columns(values, _EVENT_COLUMNS)
     statement = _insert_sql("request_events", columns, _EVENT_COLUMNS)
     connection = await driver_connection(session)
-    record = await connection.fetchrow(statement, *(_argument(c, values[c]) for c in columns))
+    record = await connection.fetchrow(statement, *_arguments("request_events", values, columns))
     assert record is not None
-    return RequestEventRow(**dict(record.items()))
+    return RequestEventRow(**dict(record))
 
 
 async def list_events(

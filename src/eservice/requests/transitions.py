@@ -251,7 +251,6 @@ async def submit_new(
     service: PublishedService,
 ) -> RequestRow:
     """Submit a request filed with ``submit: true`` (in the filing transaction)."""
-    documents = await _documents_for(session, service, row, SUBMIT_TRANSITION)
     decision = decide_for(
         service,
         row,
@@ -259,7 +258,7 @@ async def submit_new(
         engine_caller(principal, row),
         comment=None,
         data={},
-        documents=documents,
+        documents=set(),  # filed in this transaction: nothing can be attached yet
     )
     updated = await apply_decision(session, settings, row, decision, event_actor(principal, row))
     if updated is None:
