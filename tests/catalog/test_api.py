@@ -6,6 +6,8 @@ import jsonschema_rs
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.contract.helpers import SERVICE_FIELDS
+
 Client = AsyncTestClient[Litestar]
 
 CODES = [
@@ -15,19 +17,6 @@ CODES = [
     "sondernutzung",
     "strassenschaden",
 ]
-SERVICE_FIELDS = {
-    "code",
-    "version",
-    "title",
-    "description",
-    "department",
-    "form_schema",
-    "location",
-    "required_documents",
-    "fee",
-    "sla",
-    "workflow",
-}
 
 
 async def test_services_list_has_the_fields_of_the_contract(client: Client) -> None:

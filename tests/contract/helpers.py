@@ -12,6 +12,20 @@ from litestar.testing import AsyncTestClient
 
 Client = AsyncTestClient[Litestar]
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+# The members api.md gives every service of the catalogue.
+SERVICE_FIELDS = {
+    "code",
+    "version",
+    "title",
+    "description",
+    "department",
+    "form_schema",
+    "location",
+    "required_documents",
+    "fee",
+    "sla",
+    "workflow",
+}
 
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:

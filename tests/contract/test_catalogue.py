@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-from tests.contract.helpers import Client, assert_problem
-
-SERVICE_FIELDS = {
-    "code",
-    "version",
-    "title",
-    "description",
-    "department",
-    "form_schema",
-    "location",
-    "required_documents",
-    "fee",
-    "sla",
-    "workflow",
-}
+from tests.contract.helpers import SERVICE_FIELDS, Client, assert_problem
 
 
 async def test_services_list_has_every_contract_field(client: Client) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import pytest
 
 from tests.requests.helpers import (
     Client,
@@ -83,16 +84,29 @@ async def test_permit_from_draft_with_document_to_approval(
     assert published.count("request.attachment_added") == 1
 
 
-async def test_dog_registration_is_registered(
-    client: Client, citizen: Caller, make_staff: Any
+@pytest.mark.parametrize(
+    ("service", "department", "transitions", "final"),
+    [
+        ("hundeanmeldung", "steuern", ["start_review", "register"], "registered"),
+        ("strassenschaden", "tiefbau", ["start_work", "order_repair", "mark_fixed"], "fixed"),
+    ],
+)
+async def test_clerk_walks_a_request_to_its_final_state(
+    client: Client,
+    citizen: Caller,
+    make_staff: Any,
+    service: str,
+    department: str,
+    transitions: list[str],
+    final: str,
 ) -> None:
-    clerk = await make_staff("clerk", departments=("steuern",))
-    request = await file_request(client, citizen, "hundeanmeldung")
-    request = await fire(client, clerk, request, "start_review")
-    request = await fire(client, clerk, request, "register")
-    assert request["state"] == "registered"
+    clerk = await make_staff("clerk", departments=(department,))
+    request = await file_request(client, citizen, service)
+    for transition in transitions:
+        request = await fire(client, clerk, request, transition)
+    assert request["state"] == final
     assert request["closed_at"] is not None
-    assert (await _get(client, citizen, request["id"]))["state"] == "registered"
+    assert (await _get(client, citizen, request["id"]))["state"] == final
 
 
 async def test_certificate_is_issued_after_pickup(
@@ -108,19 +122,6 @@ async def test_certificate_is_issued_after_pickup(
     assert request["state"] == "issued"
     assert request["closed_at"] is not None
     assert (await _get(client, citizen, request["id"]))["state"] == "issued"
-
-
-async def test_road_damage_report_is_fixed(
-    client: Client, citizen: Caller, make_staff: Any
-) -> None:
-    clerk = await make_staff("clerk", departments=("tiefbau",))
-    request = await file_request(client, citizen, "strassenschaden")
-    request = await fire(client, clerk, request, "start_work")
-    request = await fire(client, clerk, request, "order_repair")
-    request = await fire(client, clerk, request, "mark_fixed")
-    assert request["state"] == "fixed"
-    assert request["closed_at"] is not None
-    assert (await _get(client, citizen, request["id"]))["state"] == "fixed"
 
 
 async def test_applicant_withdraws_and_nothing_more_is_possible(
@@ -150,7 +151,7 @@ async def test_transitions_list_what_the_caller_may_fire_now(
     assert "withdraw" not in theirs
     assert theirs["reject"]["requires"]["comment"] is True
     assert theirs["reject"]["to"] == "rejected"
-    assert theirs["start_review"]["label"] == "Prüfung beginnen" or theirs["start_review"]["label"]
+    assert theirs["start_review"]["label"] == "Prüfung beginnen"  # the clerk's locale: de
 
 
 async def test_transition_status_codes(
