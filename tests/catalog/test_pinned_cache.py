@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eservice.catalog.service import get_published_service
 from eservice.core.db import create_sessionmaker
+from eservice.core.errors import NotFound
 
 
 @contextmanager
@@ -38,16 +40,25 @@ async def test_a_caching_sessionmaker_reads_a_pinned_version_once(engine: AsyncE
     assert statements == []
 
 
-async def test_the_current_version_and_plain_sessions_are_always_looked_up(
+async def test_the_current_version_is_read_every_time_even_when_caching(
     engine: AsyncEngine,
 ) -> None:
     caching = create_sessionmaker(engine, cache_immutable=True)
     async with caching() as session:
-        await get_published_service(session, "hundeanmeldung")
-    with counted(engine) as statements:
-        async with caching() as session:
+        assert (await get_published_service(session, "hundeanmeldung")).version == 1
+    async with caching() as session:
+        # Another version becomes current (rolled back): the next lookup follows it at once.
+        await session.execute(
+            text("UPDATE services SET current_version = 99 WHERE code = 'hundeanmeldung'")
+        )
+        with pytest.raises(NotFound, match="no version 99 of service"):
             await get_published_service(session, "hundeanmeldung")
-    assert statements, "the current version may change: it is never taken from the cache"
+        with pytest.raises(NotFound, match="no service 'no-such-service'"):
+            await get_published_service(session, "no-such-service")
+        await session.rollback()
+
+
+async def test_plain_sessions_always_look_pinned_versions_up(engine: AsyncEngine) -> None:
     plain = create_sessionmaker(engine)
     with counted(engine) as statements:
         for _ in range(2):

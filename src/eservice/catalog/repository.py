@@ -14,6 +14,7 @@ from eservice.catalog.tables import (
     ServiceVersionRow,
     WorkflowVersionRow,
 )
+from eservice.core.db import driver_connection
 
 # Serialises catalogue loads (e.g. two processes starting at once); released at commit.
 _LOAD_LOCK_KEY = 0x65736572_63617400  # "esercat\0"
@@ -106,6 +107,15 @@ async def insert_service_version(
         )
     )
     await session.flush()
+
+
+async def current_version_number(session: AsyncSession, code: str) -> int | None:
+    """The number of a service's current version (None for an unknown code); hot path."""
+    connection = await driver_connection(session)
+    found: int | None = await connection.fetchval(
+        "SELECT current_version FROM services WHERE code = $1", code
+    )
+    return found
 
 
 async def find_service_version(

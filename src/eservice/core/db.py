@@ -85,6 +85,7 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
 
 
 IMMUTABLE_CACHE = "immutable_cache"
+_DRIVER = "eservice.driver_connection"
 
 
 def create_sessionmaker(
@@ -114,16 +115,47 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     statement on top of asyncpg's 0.04 ms (bench/README.md). The session still owns the
     transaction: SQLAlchemy begins lazily on its first statement, so the BEGIN is issued here
     when no statement has run yet, and the request scope commits or rolls back as always.
+
+    The connection is remembered for the rest of the session's transaction: every async call
+    into SQLAlchemy runs in a new greenlet (a fresh frame stack, mapped and unmapped each
+    time), and a transition asks for the connection four times.
     """
+    transaction = session.sync_session.get_transaction()
+    remembered = session.info.get(_DRIVER)
+    if remembered is not None and transaction is not None and remembered[0] is transaction:
+        known: asyncpg.Connection = remembered[1]
+        return known
     connection = await session.connection()
-    fairy = await connection.get_raw_connection()
+    sync = connection.sync_connection
+    assert sync is not None  # a session's connection is always started
+    # The pooled connection is at hand once checked out; only an invalidated one needs I/O.
+    fairy = sync.connection if not sync.invalidated else await connection.get_raw_connection()
     adapted: Any = fairy.dbapi_connection
     # SQLAlchemy's asyncpg adapter keeps its asyncpg Transaction here and starts it before
     # its first statement; starting it the same way keeps COMMIT/ROLLBACK with the session.
     if adapted._transaction is None:
         await adapted._start_transaction()
     driver: asyncpg.Connection = fairy.driver_connection
+    session.info[_DRIVER] = (session.sync_session.get_transaction(), driver)
     return driver
+
+
+async def finish(session: AsyncSession, *, commit: bool) -> None:
+    """Commit (or roll back) and close ``session``, without a round trip it does not need.
+
+    A session that never began a transaction has nothing to commit, roll back or hand back
+    to the pool; after a commit or rollback, closing needs no I/O either, so it is done
+    without entering SQLAlchemy's greenlet bridge (two of a read's seven bridge calls).
+    """
+    if session.in_transaction():
+        if commit:
+            await session.commit()
+        else:
+            await session.rollback()
+    if session.in_transaction():
+        await session.close()
+    else:
+        session.sync_session.close()
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
+from eservice.core.db import finish
 
 
 def provide_settings(state: State) -> Settings:
@@ -23,12 +24,11 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
     """
     sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
     session = sessionmaker()
+    committed = False
     try:
-        await session.begin()
         yield session
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        raise
+        await finish(session, commit=True)
+        committed = True
     finally:
-        await session.close()
+        if not committed:
+            await finish(session, commit=False)
