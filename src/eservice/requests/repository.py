@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -12,6 +12,7 @@ from asyncpg import Record
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import configure_mappers
 
 from eservice.core.db import driver_connection
 from eservice.requests.tables import (
@@ -61,8 +62,25 @@ def _insert_sql(table: str, columns: list[str], returning: Sequence[str]) -> str
     )
 
 
+# Session-less rows are built the way SQLAlchemy's own loader builds them: a new instance, its
+# attribute dictionary filled at once. The mapped constructor fires an attribute event per
+# column (24 of them), several percent of a read's CPU.
+_Row = TypeVar("_Row", RequestRow, RequestEventRow)
+_mappers_ready = False
+
+
+def _loaded(cls: type[_Row], record: Record) -> _Row:
+    global _mappers_ready  # noqa: PLW0603 - set once, before the first row is built
+    if not _mappers_ready:
+        configure_mappers()  # what the first query or constructor call would do
+        _mappers_ready = True
+    row: _Row = cls.__mapper__.class_manager.new_instance()
+    row.__dict__.update(record.items())
+    return row
+
+
 def _request(record: Record) -> RequestRow:
-    return RequestRow(**dict(record))
+    return _loaded(RequestRow, record)
 
 
 async def insert_request(session: AsyncSession, values: dict[str, Any]) -> RequestRow:
@@ -110,7 +128,7 @@ async def insert_event(session: AsyncSession, values: dict[str, Any]) -> Request
     connection = await driver_connection(session)
     record = await connection.fetchrow(statement, *_arguments("request_events", values, columns))
     assert record is not None
-    return RequestEventRow(**dict(record))
+    return _loaded(RequestEventRow, record)
 
 
 async def list_events(
