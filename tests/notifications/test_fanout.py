@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.db import transaction
+from eservice.notifications.fanout import fan_out_batch
 from eservice.notifications.outbox import publish_event, queue_email
 from eservice.notifications.worker import Worker
 from tests.notifications.helpers import (
@@ -184,3 +185,117 @@ async def test_two_workers_in_parallel_send_each_email_once(
         assert len({m["Message-ID"] for m in smtp.messages}) == 8 * round_
         attempts = "SELECT count(*) FROM delivery_attempts"
         assert await _count(raw_connection, attempts) == 8 * round_
+
+
+# --- batches: one transaction and a handful of statements for many outbox rows ---------------
+
+
+async def test_events_of_one_batch_each_reach_their_own_recipients(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    worker: Worker,
+    make_citizen: MakeCitizen,
+    make_staff: MakeStaff,
+    raw_connection: asyncpg.Connection,
+) -> None:
+    erika = await make_citizen(locale="de")
+    john = await make_citizen(locale="en")
+    tax_clerk = await make_staff("clerk", ["steuern"])
+    road_clerk = await make_staff("clerk", ["verkehr"])
+    both = await make_staff("supervisor", ["steuern", "verkehr"])
+    first = await publish(sessionmaker, applicant_id=erika.id)
+    second = await publish(sessionmaker, applicant_id=john.id, notify=("applicant", "department"))
+    third = await publish(
+        sessionmaker,
+        applicant_id=erika.id,
+        department="verkehr",
+        assignee_id=road_clerk.id,
+        visibility="internal",
+        notify=("applicant", "assignee", "department"),
+    )
+
+    taken = await fan_out_batch(worker.sessionmaker, worker.settings, 20)
+
+    assert taken == 3
+    told = await raw_connection.fetch("SELECT user_id, event_id FROM inbox_items")
+    assert {(r["user_id"], r["event_id"]) for r in told} == {
+        (erika.id, first.event_id),
+        (john.id, second.event_id),
+        (tax_clerk.id, second.event_id),
+        (both.id, second.event_id),
+        (road_clerk.id, third.event_id),
+        (both.id, third.event_id),
+    }
+    mails = await raw_connection.fetch(
+        "SELECT event_id, payload->>'to' AS to, payload->>'subject' AS subject FROM deliveries"
+    )
+    assert sorted((r["event_id"], r["to"]) for r in mails) == sorted(
+        [
+            (first.event_id, erika.email),
+            (second.event_id, john.email),
+            (second.event_id, tax_clerk.email),
+            (second.event_id, both.email),
+            (third.event_id, road_clerk.email),
+            (third.event_id, both.email),
+        ]
+    )
+    subjects = {r["to"]: r["subject"] for r in mails if r["event_id"] == second.event_id}
+    assert subjects[john.email].startswith("Request ")  # each in the recipient's language
+    assert subjects[tax_clerk.email].startswith("Antrag ")
+    assert (
+        await _count(raw_connection, "SELECT count(*) FROM outbox WHERE processed_at IS NULL") == 0
+    )
+
+
+async def test_a_bad_row_writes_nothing_and_the_rest_of_its_batch_goes_through(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    worker: Worker,
+    smtp: SmtpServer,
+    make_citizen: MakeCitizen,
+    raw_connection: asyncpg.Connection,
+) -> None:
+    applicant = await make_citizen()
+    before = await publish(sessionmaker, applicant_id=applicant.id)
+    await raw_connection.execute(
+        "INSERT INTO outbox (kind, payload) VALUES ('event', '{\"event_id\": 1}')"
+    )
+    async with transaction(sessionmaker) as session:
+        await queue_email(
+            session, to="someone@example.org", template="no_such_template", locale="de", context={}
+        )
+    after = await publish(sessionmaker, applicant_id=applicant.id)
+
+    assert await fan_out_batch(worker.sessionmaker, worker.settings, 20) == 4
+
+    rows = await raw_connection.fetch(
+        "SELECT id, kind, processed_at, error FROM outbox ORDER BY id"
+    )
+    assert all(r["processed_at"] is not None for r in rows)
+    assert [r["error"] is None for r in rows] == [True, False, False, True]
+    assert rows[1]["error"].startswith("ValidationError: ")
+    assert rows[2]["error"].startswith("RenderError: ")
+    written = await raw_connection.fetch("SELECT DISTINCT outbox_id FROM deliveries")
+    assert {r["outbox_id"] for r in written} == {rows[0]["id"], rows[3]["id"]}
+    told = await raw_connection.fetch("SELECT event_id FROM inbox_items")
+    assert {r["event_id"] for r in told} == {before.event_id, after.event_id}
+
+    await run_until(worker, lambda: _delivered(sessionmaker, 2))
+    assert [m["To"] for m in await smtp.wait_for(2)] == [applicant.email] * 2
+
+
+async def test_the_same_event_twice_in_a_batch_makes_one_inbox_item(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    worker: Worker,
+    make_citizen: MakeCitizen,
+    raw_connection: asyncpg.Connection,
+) -> None:
+    applicant = await make_citizen()
+    event = make_event(applicant_id=applicant.id)
+    for _ in range(2):
+        async with transaction(sessionmaker) as session:
+            await publish_event(session, event)
+
+    assert await fan_out_batch(worker.sessionmaker, worker.settings, 20) == 2
+
+    assert await _count(raw_connection, "SELECT count(*) FROM inbox_items") == 1
+    errors = await raw_connection.fetch("SELECT error FROM outbox WHERE processed_at IS NOT NULL")
+    assert [r["error"] for r in errors] == [None, None]

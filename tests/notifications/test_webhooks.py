@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
+from eservice.notifications import delivery
+from eservice.notifications.fanout import fan_out_batch
 from eservice.notifications.worker import Worker
 from tests.notifications.helpers import publish, run_rounds, run_until, scalar
 from tests.notifications.peers import Reply, WebhookReceiver
@@ -361,3 +365,122 @@ async def test_idempotency_key_replays_the_created_subscription(
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
     assert await raw_connection.fetchval("SELECT count(*) FROM webhook_subscriptions") == 1
+
+
+# --- the outcomes of a claimed batch are recorded together, in one transaction ----------------
+
+
+async def _by_path(raw_connection: asyncpg.Connection) -> dict[str, asyncpg.Record]:
+    rows = await raw_connection.fetch(
+        "SELECT substring(s.url from '/[a-z]+$') AS path, d.* FROM deliveries d "
+        "JOIN webhook_subscriptions s ON s.id = d.subscription_id"
+    )
+    return {r["path"]: r for r in rows}
+
+
+async def test_batch_with_a_success_a_failure_and_a_lost_lease(
+    api: AsyncTestClient[Litestar],
+    make_api_client: MakeApiClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., Worker],
+    receiver: WebhookReceiver,
+    raw_connection: asyncpg.Connection,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    worker = make_worker(retry_schedule="30")
+    client = await make_api_client(["subscriptions:manage"])
+    for path in ("/ok", "/fail", "/stolen"):
+        await subscribe(api, client.headers, receiver.base_url + path)
+    receiver.by_path["/fail"] = Reply(status=500)
+    receiver.by_path["/stolen"] = Reply(delay=0.5)
+    await publish(sessionmaker)
+
+    with caplog.at_level(logging.INFO, logger="eservice.notifications.delivery"):
+        round_ = asyncio.create_task(worker.run_once())  # fan-out, then the three attempts
+        await receiver.wait_for(3)
+        # Another worker takes /stolen over while this one still waits for the answer.
+        stolen_by = await raw_connection.fetchval(
+            "UPDATE deliveries SET lease_token = gen_random_uuid() FROM webhook_subscriptions s "
+            "WHERE s.id = deliveries.subscription_id AND s.url LIKE '%/stolen' "
+            "RETURNING lease_token"
+        )
+        await round_
+
+    rows = await _by_path(raw_connection)
+    assert rows["/ok"]["state"] == "succeeded"
+    assert rows["/ok"]["delivered_at"] is not None
+    assert rows["/ok"]["lease_token"] is None
+    assert rows["/fail"]["state"] == "pending"
+    assert rows["/fail"]["last_status"] == 500
+    assert rows["/fail"]["lease_token"] is None
+    assert rows["/fail"]["next_attempt_at"] > rows["/fail"]["updated_at"]
+    assert rows["/stolen"]["state"] == "pending"  # left to the worker that holds it now
+    assert rows["/stolen"]["lease_token"] == stolen_by
+    assert rows["/stolen"]["last_status"] is None
+    attempts = await raw_connection.fetch("SELECT delivery_id, status_code FROM delivery_attempts")
+    assert sorted(r["status_code"] for r in attempts) == [200, 200, 500]  # all three logged
+    lost = [r for r in caplog.records if r.getMessage().startswith("delivery lease lost")]
+    assert [r.__dict__["delivery_id"] for r in lost] == [rows["/stolen"]["id"]]
+    logged = [r for r in caplog.records if r.getMessage() == "delivery attempt"]
+    assert len(logged) == 3
+
+
+async def test_a_crashing_attempt_is_a_failure_and_the_others_are_recorded(
+    api: AsyncTestClient[Litestar],
+    make_api_client: MakeApiClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    make_worker: Callable[..., Worker],
+    receiver: WebhookReceiver,
+    raw_connection: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    worker = make_worker(retry_schedule="30")
+    client = await make_api_client(["subscriptions:manage"])
+    await subscribe(api, client.headers, receiver.base_url + "/fine")
+    await subscribe(api, client.headers, receiver.base_url + "/boom")
+    real_send = delivery.send_webhook
+
+    async def send_or_crash(settings: Any, *, url: str, **kwargs: Any) -> Any:
+        if url.endswith("/boom"):
+            raise RuntimeError("a bug")
+        return await real_send(settings, url=url, **kwargs)
+
+    monkeypatch.setattr(delivery, "send_webhook", send_or_crash)
+    await publish(sessionmaker)
+
+    await worker.run_once()
+
+    rows = await _by_path(raw_connection)
+    assert rows["/fine"]["state"] == "succeeded"
+    assert rows["/boom"]["state"] == "pending"
+    assert rows["/boom"]["last_error"] == "internal error: RuntimeError"
+    assert rows["/boom"]["lease_token"] is None
+    assert [r.path for r in receiver.received] == ["/fine"]
+
+
+async def test_deliveries_of_a_disabled_subscription_are_cancelled_not_sent(
+    api: AsyncTestClient[Litestar],
+    make_api_client: MakeApiClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    worker: Worker,
+    receiver: WebhookReceiver,
+    raw_connection: asyncpg.Connection,
+) -> None:
+    client = await make_api_client(["subscriptions:manage"])
+    await subscribe(api, client.headers, receiver.base_url + "/on")
+    await subscribe(api, client.headers, receiver.base_url + "/off")
+    await publish(sessionmaker)
+    await fan_out_batch(worker.sessionmaker, worker.settings, 20)
+    await raw_connection.execute(
+        "UPDATE webhook_subscriptions SET active = false WHERE url LIKE '%/off'"
+    )
+
+    await worker.run_once()
+
+    rows = await _by_path(raw_connection)
+    assert rows["/on"]["state"] == "succeeded"
+    assert rows["/off"]["state"] == "cancelled"
+    assert rows["/off"]["last_error"] == "the subscription is disabled or removed"
+    assert rows["/off"]["lease_token"] is None
+    assert [r.path for r in receiver.received] == ["/on"]
+    assert await raw_connection.fetchval("SELECT count(*) FROM delivery_attempts") == 1

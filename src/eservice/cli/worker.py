@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from collections.abc import Callable
 
 from prometheus_client import start_http_server
 
@@ -54,6 +55,16 @@ async def run_worker(settings: Settings, database_url: str, *, once: bool = Fals
         await engine.dispose()
 
 
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (it comes with ``uvicorn[standard]`` and
+    costs the worker less CPU per statement and send), else None: the standard loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     url = database_url_or_exit(settings)
@@ -62,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         progress(f"worker metrics on http://{settings.host}:{settings.worker_metrics_port}/")
     progress("worker running; press Ctrl-C to stop")
     try:
-        asyncio.run(run_worker(settings, url, once=args.once))
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(run_worker(settings, url, once=args.once))
     except asyncio.CancelledError:
         progress("worker aborted")
         return 130

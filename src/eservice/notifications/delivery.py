@@ -1,4 +1,4 @@
-"""Attempting deliveries: claim with a lease, send outside any transaction, record the outcome.
+"""Attempting deliveries: claim with a lease, send outside any transaction, record the outcomes.
 
 Retry policy: after failed attempt ``n`` the next one waits ``retry_schedule[n-1]`` seconds
 (±20 % jitter, at least what a receiver's ``Retry-After`` asks); after the last delay is used
@@ -23,6 +23,7 @@ from eservice.core.config import Settings
 from eservice.core.db import transaction
 from eservice.notifications import delivery_repository, repository
 from eservice.notifications.crypto import unseal
+from eservice.notifications.delivery_repository import AttemptOutcome, ClaimedDelivery
 from eservice.notifications.emails import RenderedEmail
 from eservice.notifications.mailer import SendFailed, build_message, send_message
 from eservice.notifications.metrics import (
@@ -30,7 +31,7 @@ from eservice.notifications.metrics import (
     DELIVERY_ATTEMPTS,
     DELIVERY_FAILURES,
 )
-from eservice.notifications.tables import DeliveryRow, SubscriptionRow
+from eservice.notifications.tables import SubscriptionRow
 from eservice.notifications.webhooks import AttemptResult, send_webhook
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,27 @@ def plan_after(
     return Plan(state="pending", retry_in=timedelta(seconds=wait))
 
 
+class Attempted(msgspec.Struct, frozen=True):
+    """One attempt made: its outcome to record and the plan for the delivery."""
+
+    delivery: ClaimedDelivery
+    result: AttemptResult
+    plan: Plan
+    outcome: AttemptOutcome
+
+
+CANCELLED_REASON = "the subscription is disabled or removed"
+GONE_REASON = "the receiver answered 410 Gone"
+
+
 async def run_due_deliveries(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, limit: int
 ) -> int:
-    """Claim due deliveries, attempt them concurrently, record each outcome; returns the count."""
+    """Claim due deliveries, attempt them concurrently, record the outcomes; returns the count.
+
+    The outcomes of the whole batch are recorded together, in one transaction, once every
+    attempt has ended (each is bounded by its timeouts).
+    """
     token = uuid.uuid4()
     lease = timedelta(seconds=settings.worker_lease_seconds)
     async with transaction(sessionmaker) as session:
@@ -82,38 +100,50 @@ async def run_due_deliveries(
         )
         sub_ids = [d.subscription_id for d in claimed if d.subscription_id is not None]
         subscriptions = await delivery_repository.subscriptions_by_ids(session, sub_ids)
-    outcomes = await asyncio.gather(
-        *(_attempt(sessionmaker, settings, d, subscriptions, token) for d in claimed),
-        return_exceptions=True,
+    if not claimed:
+        return 0
+    cancelled = [d for d in claimed if _orphaned(d, subscriptions)]
+    sending = [d for d in claimed if not _orphaned(d, subscriptions)]
+    results = await asyncio.gather(
+        *(_attempt(settings, d, subscriptions) for d in sending), return_exceptions=True
     )
-    for delivery, outcome in zip(claimed, outcomes, strict=True):
-        if isinstance(outcome, BaseException):
-            # Not recorded (e.g. the database went away): the lease makes it come back.
+    attempted: list[Attempted] = []
+    for delivery, result in zip(sending, results, strict=True):
+        if isinstance(result, BaseException):
+            # Not recorded: the lease makes it come back.
             log.error(
-                "delivery outcome not recorded",
-                exc_info=outcome,
-                extra={"delivery_id": delivery.id},
+                "delivery outcome not recorded", exc_info=result, extra={"delivery_id": delivery.id}
             )
+        else:
+            attempted.append(result)
+    try:
+        kept = await _record(sessionmaker, token, attempted, cancelled)
+    except Exception as exc:  # e.g. the database went away: the leases make them come back
+        log.error(
+            "delivery outcomes not recorded",
+            exc_info=exc,
+            extra={"delivery_ids": [d.id for d in claimed]},
+        )
+        return len(claimed)
+    _report(attempted, cancelled, kept)
     return len(claimed)
 
 
+def _orphaned(delivery: ClaimedDelivery, subscriptions: dict[uuid.UUID, SubscriptionRow]) -> bool:
+    """A webhook delivery whose subscription is disabled or removed: cancelled, not sent."""
+    if delivery.channel != "webhook":
+        return False
+    subscription = subscriptions.get(delivery.subscription_id) if delivery.subscription_id else None
+    return subscription is None or not subscription.active
+
+
 async def _attempt(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    delivery: DeliveryRow,
-    subscriptions: dict[uuid.UUID, SubscriptionRow],
-    token: uuid.UUID,
-) -> None:
+    settings: Settings, delivery: ClaimedDelivery, subscriptions: dict[uuid.UUID, SubscriptionRow]
+) -> Attempted:
+    """Send once (no transaction open); a crash counts as a failed attempt."""
     started_at = datetime.now(UTC)
     clock = time.perf_counter()
     subscription = subscriptions.get(delivery.subscription_id) if delivery.subscription_id else None
-    if delivery.channel == "webhook" and (subscription is None or not subscription.active):
-        async with transaction(sessionmaker) as session:
-            await delivery_repository.cancel_delivery(
-                session, delivery.id, "the subscription is disabled or removed"
-            )
-        DELIVERIES_FINISHED.labels(channel="webhook", state="cancelled").inc()
-        return
     try:
         if subscription is not None:
             result = await _send_webhook(settings, delivery, subscription)
@@ -127,46 +157,83 @@ async def _attempt(
     DELIVERY_ATTEMPTS.labels(channel=delivery.channel, outcome=result.outcome).inc()
     if result.outcome != "succeeded":
         DELIVERY_FAILURES.labels(channel=delivery.channel).inc()
-    async with transaction(sessionmaker) as session:
-        kept = await delivery_repository.finish_attempt(
-            session,
-            delivery_id=delivery.id,
-            token=token,
-            attempt=delivery.attempts,
-            outcome=result.outcome,
-            status_code=result.status_code,
-            error=result.error,
-            started_at=started_at,
-            duration_ms=duration_ms,
-            state=plan.state,
-            retry_in=plan.retry_in,
-        )
-        if kept and result.outcome == "gone" and subscription is not None:
-            await repository.disable_subscription(
-                session, subscription.id, "the receiver answered 410 Gone"
-            )
-    if not kept:
-        log.warning(
-            "delivery lease lost before the outcome was recorded",
-            extra={"delivery_id": delivery.id},
-        )
-    elif plan.state != "pending":
-        DELIVERIES_FINISHED.labels(channel=delivery.channel, state=plan.state).inc()
-    log.info(
-        "delivery attempt",
-        extra={
-            "delivery_id": delivery.id,
-            "channel": delivery.channel,
-            "attempt": delivery.attempts,
-            "outcome": result.outcome,
-            "status_code": result.status_code,
-            "next_state": plan.state,
-        },
+    outcome = AttemptOutcome(
+        delivery_id=delivery.id,
+        attempt=delivery.attempts,
+        outcome=result.outcome,
+        status_code=result.status_code,
+        error=storable(result.error),
+        started_at=started_at,
+        duration_ms=duration_ms,
+        state=plan.state,
+        retry_in=plan.retry_in,
     )
+    return Attempted(delivery=delivery, result=result, plan=plan, outcome=outcome)
+
+
+def storable(text: str | None) -> str | None:
+    """``text`` as PostgreSQL stores it: one receiver's odd answer (a NUL byte, a lone
+    surrogate) must not fail the statement that records the whole batch."""
+    if text is None:
+        return None
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+async def _record(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    token: uuid.UUID,
+    attempted: list[Attempted],
+    cancelled: list[ClaimedDelivery],
+) -> set[int]:
+    """Record a batch in one transaction; returns the deliveries whose lease was still held.
+
+    A 410 Gone disables the subscription (and cancels what still waits for it).
+    """
+    async with transaction(sessionmaker) as session:
+        await delivery_repository.cancel_deliveries(
+            session, [d.id for d in cancelled], CANCELLED_REASON
+        )
+        kept = await delivery_repository.finish_attempts(
+            session, token, [a.outcome for a in attempted]
+        )
+        gone = {
+            a.delivery.subscription_id
+            for a in attempted
+            if a.result.outcome == "gone" and a.delivery.id in kept
+        }
+        for subscription_id in sorted(s for s in gone if s is not None):
+            await repository.disable_subscription(session, subscription_id, GONE_REASON)
+    return kept
+
+
+def _report(attempted: list[Attempted], cancelled: list[ClaimedDelivery], kept: set[int]) -> None:
+    """Metrics and a log line per recorded delivery."""
+    for delivery in cancelled:
+        DELIVERIES_FINISHED.labels(channel=delivery.channel, state="cancelled").inc()
+    for item in attempted:
+        delivery, plan = item.delivery, item.plan
+        if delivery.id not in kept:
+            log.warning(
+                "delivery lease lost before the outcome was recorded",
+                extra={"delivery_id": delivery.id},
+            )
+        elif plan.state != "pending":
+            DELIVERIES_FINISHED.labels(channel=delivery.channel, state=plan.state).inc()
+        log.info(
+            "delivery attempt",
+            extra={
+                "delivery_id": delivery.id,
+                "channel": delivery.channel,
+                "attempt": delivery.attempts,
+                "outcome": item.result.outcome,
+                "status_code": item.result.status_code,
+                "next_state": plan.state,
+            },
+        )
 
 
 async def _send_webhook(
-    settings: Settings, delivery: DeliveryRow, subscription: SubscriptionRow
+    settings: Settings, delivery: ClaimedDelivery, subscription: SubscriptionRow
 ) -> AttemptResult:
     try:
         secret = unseal(
@@ -186,7 +253,7 @@ async def _send_webhook(
     )
 
 
-async def _send_email(settings: Settings, delivery: DeliveryRow) -> AttemptResult:
+async def _send_email(settings: Settings, delivery: ClaimedDelivery) -> AttemptResult:
     payload = delivery.payload
     rendered = RenderedEmail(
         subject=str(payload["subject"]), text=str(payload["text"]), html=str(payload["html"])

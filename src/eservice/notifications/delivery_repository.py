@@ -1,4 +1,9 @@
-"""All SQL about deliveries: insert, claim with a lease, record attempts, the delivery log."""
+"""All SQL about deliveries: insert, claim with a lease, record attempts, the delivery log.
+
+The worker writes deliveries and the outcomes of its attempts a batch at a time, straight
+through asyncpg (see ``core.db.driver_connection``): one statement per table and batch, with
+the rows as arrays through ``unnest``.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, exists, func, insert, literal, select, update
+import msgspec
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.core.db import driver_connection
 from eservice.notifications.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
@@ -18,40 +25,102 @@ from eservice.notifications.tables import (
 )
 
 
-async def insert_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(DeliveryRow), rows)
+class NewDelivery(msgspec.Struct, frozen=True):
+    """A delivery to create: an email (``payload`` to, subject, text, html) or a webhook
+    (``payload`` body, ``subscription_id`` set)."""
+
+    outbox_id: int
+    event_id: int | None
+    channel: str
+    message_id: str
+    event_type: str
+    payload: dict[str, Any]
+    subscription_id: UUID | None = None
+
+
+class AttemptOutcome(msgspec.Struct, frozen=True):
+    """How one attempt ended and what the delivery becomes (see ``delivery.plan_after``)."""
+
+    delivery_id: int
+    attempt: int
+    outcome: str
+    status_code: int | None
+    error: str | None
+    started_at: datetime
+    duration_ms: int
+    state: str
+    retry_in: timedelta | None
+
+
+_INSERT_DELIVERIES = (
+    "INSERT INTO deliveries "
+    "(outbox_id, event_id, channel, subscription_id, message_id, event_type, payload) "
+    "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::uuid[], $5::text[], "
+    "$6::text[], $7::jsonb[])"
+)
+
+
+async def insert_deliveries(session: AsyncSession, rows: Sequence[NewDelivery]) -> None:
+    """Create deliveries (due at once) in one statement."""
+    if not rows:
+        return
+    connection = await driver_connection(session)
+    await connection.execute(
+        _INSERT_DELIVERIES,
+        [r.outbox_id for r in rows],
+        [r.event_id for r in rows],
+        [r.channel for r in rows],
+        [r.subscription_id for r in rows],
+        [r.message_id for r in rows],
+        [r.event_type for r in rows],
+        [msgspec.json.encode(r.payload).decode() for r in rows],
+    )
+
+
+class ClaimedDelivery(msgspec.Struct, frozen=True):
+    """A delivery taken for one attempt; ``attempts`` already counts it."""
+
+    id: int
+    channel: str
+    subscription_id: UUID | None
+    message_id: str
+    attempts: int
+    payload: dict[str, Any]
+
+
+_CLAIM_DUE = (
+    "WITH due AS (SELECT id FROM deliveries "
+    "WHERE state = 'pending' AND next_attempt_at <= now() "
+    "ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) "
+    "UPDATE deliveries AS d SET attempts = d.attempts + 1, lease_token = $2, "
+    "next_attempt_at = now() + $3::interval, updated_at = now() "
+    "FROM due WHERE d.id = due.id "
+    "RETURNING d.id, d.channel, d.subscription_id, d.message_id, d.attempts, d.payload::text"
+)
 
 
 async def claim_due_deliveries(
     session: AsyncSession, *, limit: int, lease: timedelta, token: UUID
-) -> list[DeliveryRow]:
+) -> list[ClaimedDelivery]:
     """Take up to ``limit`` due deliveries for one attempt each.
 
     The rows are locked with SKIP LOCKED (parallel workers take different ones), counted as
     one more attempt, stamped with ``token`` and hidden until the lease ends: if this worker
     dies before it records the outcome, any worker picks them up again after ``lease``.
     """
-    due = (
-        select(DeliveryRow.id)
-        .where(DeliveryRow.state == "pending", DeliveryRow.next_attempt_at <= func.now())
-        .order_by(DeliveryRow.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("due")
-    )
-    statement = (
-        update(DeliveryRow)
-        .where(DeliveryRow.id.in_(select(due.c.id)))
-        .values(
-            attempts=DeliveryRow.attempts + 1,
-            lease_token=token,
-            next_attempt_at=func.now() + lease,
-            updated_at=func.now(),
+    connection = await driver_connection(session)
+    records = await connection.fetch(_CLAIM_DUE, limit, token, lease)
+    return [
+        ClaimedDelivery(
+            id=r["id"],
+            channel=r["channel"],
+            subscription_id=r["subscription_id"],
+            message_id=r["message_id"],
+            attempts=r["attempts"],
+            payload=msgspec.json.decode(r["payload"]),
         )
-        .returning(DeliveryRow)
-    )
-    return list((await session.scalars(statement)).all())
+        for r in records
+    ]
 
 
 async def subscriptions_by_ids(
@@ -63,71 +132,73 @@ async def subscriptions_by_ids(
     return {row.id: row for row in rows.all()}
 
 
-async def finish_attempt(
-    session: AsyncSession,
-    *,
-    delivery_id: int,
-    token: UUID,
-    attempt: int,
-    outcome: str,
-    status_code: int | None,
-    error: str | None,
-    started_at: datetime,
-    duration_ms: int,
-    state: str,
-    retry_in: timedelta | None,
-) -> bool:
-    """Record one attempt and move the delivery on, if this worker still holds its lease.
+# Attempts of deliveries removed meanwhile (their subscription was deleted) are not logged.
+_INSERT_ATTEMPTS = (
+    "INSERT INTO delivery_attempts "
+    "(delivery_id, attempt, outcome, status_code, error, started_at, duration_ms) "
+    "SELECT a.* FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::text[], "
+    "$6::timestamptz[], $7::int[]) "
+    "AS a(delivery_id, attempt, outcome, status_code, error, started_at, duration_ms) "
+    "WHERE EXISTS (SELECT FROM deliveries d WHERE d.id = a.delivery_id)"
+)
+_FINISH_ATTEMPTS = (
+    "UPDATE deliveries AS d SET state = a.state, lease_token = NULL, "
+    "last_status = a.status_code, last_error = a.error, updated_at = now(), "
+    "delivered_at = CASE WHEN a.state = 'succeeded' THEN now() ELSE d.delivered_at END, "
+    "next_attempt_at = COALESCE(now() + a.retry_in, d.next_attempt_at) "
+    "FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::interval[]) "
+    "AS a(id, state, status_code, error, retry_in) "
+    "WHERE d.id = a.id AND d.lease_token = $6 "
+    "RETURNING d.id"
+)
 
-    Returns False when the lease was lost (another worker took the delivery over); the
-    attempt is still logged, the delivery's state is left to the current holder.
+
+async def finish_attempts(
+    session: AsyncSession, token: UUID, outcomes: Sequence[AttemptOutcome]
+) -> set[int]:
+    """Log the attempts and move each delivery on whose lease this worker still holds.
+
+    Returns the ids of the deliveries moved on. A delivery missing from it lost its lease
+    (another worker took it over): its attempt is still logged, its state is left to the
+    current holder.
     """
-    await session.execute(
-        insert(DeliveryAttemptRow).from_select(
-            [
-                "delivery_id",
-                "attempt",
-                "outcome",
-                "status_code",
-                "error",
-                "started_at",
-                "duration_ms",
-            ],
-            select(
-                literal(delivery_id),
-                literal(attempt),
-                literal(outcome),
-                literal(status_code),
-                literal(error),
-                literal(started_at),
-                literal(duration_ms),
-            ).where(exists().where(DeliveryRow.id == delivery_id)),
-        )
+    if not outcomes:
+        return set()
+    connection = await driver_connection(session)
+    ids = [o.delivery_id for o in outcomes]
+    errors = [o.error for o in outcomes]
+    status_codes = [o.status_code for o in outcomes]
+    await connection.execute(
+        _INSERT_ATTEMPTS,
+        ids,
+        [o.attempt for o in outcomes],
+        [o.outcome for o in outcomes],
+        status_codes,
+        errors,
+        [o.started_at for o in outcomes],
+        [o.duration_ms for o in outcomes],
     )
-    values: dict[str, Any] = {
-        "state": state,
-        "lease_token": None,
-        "last_status": status_code,
-        "last_error": error,
-        "updated_at": func.now(),
-    }
-    if state == "succeeded":
-        values["delivered_at"] = func.now()
-    if retry_in is not None:
-        values["next_attempt_at"] = func.now() + retry_in
-    result = await session.execute(
-        update(DeliveryRow)
-        .where(DeliveryRow.id == delivery_id, DeliveryRow.lease_token == token)
-        .values(values)
-        .returning(DeliveryRow.id)
+    records = await connection.fetch(
+        _FINISH_ATTEMPTS,
+        ids,
+        [o.state for o in outcomes],
+        status_codes,
+        errors,
+        [o.retry_in for o in outcomes],
+        token,
     )
-    return result.first() is not None
+    return {record["id"] for record in records}
 
 
-async def cancel_delivery(session: AsyncSession, delivery_id: int, reason: str) -> None:
+async def cancel_deliveries(
+    session: AsyncSession, delivery_ids: Sequence[int], reason: str
+) -> None:
+    """Give up deliveries for good (their subscription is disabled or removed)."""
+    if not delivery_ids:
+        return
     await session.execute(
         update(DeliveryRow)
-        .where(DeliveryRow.id == delivery_id)
+        .where(DeliveryRow.id.in_(list(delivery_ids)))
         .values(state="cancelled", lease_token=None, last_error=reason, updated_at=func.now())
     )
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from email.message import EmailMessage
-from email.utils import formatdate, parseaddr
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.utils import formataddr, formatdate, parseaddr
+from functools import cache
 from pathlib import Path
 
 import aiosmtplib
@@ -21,24 +26,61 @@ class SendFailed(Exception):
     """The message could not be handed over; the delivery will be retried."""
 
 
+# UTF-8 bodies as quoted-printable (readable in an .eml file, 7-bit safe for any relay).
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP
+
+
 def build_message(
     settings: Settings, *, to: str, message_id: str, rendered: RenderedEmail
-) -> EmailMessage:
-    """A MIME message with text and HTML alternatives and a stable Message-ID."""
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "eservice.invalid"
-    message = EmailMessage()
-    message["From"] = settings.mail_from
+) -> Message:
+    """A MIME message with text and HTML alternatives and a stable Message-ID.
+
+    Built with the ``email.mime`` classes (compat32): the default policy's header registry
+    parses every header it is given, which cost most of the time of building a message. So
+    non-ASCII display names and subjects are encoded here (RFC 2047), through ``formataddr``
+    and ``Header``.
+    """
+    for value in (to, rendered.subject):
+        _refuse_line_breaks(value)
+    sender, domain = _sender(settings.mail_from)
+    message = MIMEMultipart("alternative")
+    message["From"] = sender
     message["To"] = to
-    message["Subject"] = rendered.subject
+    if rendered.subject.isascii():
+        message["Subject"] = rendered.subject
+    else:  # the documented way for compat32 (typeshed allows only str)
+        message["Subject"] = Header(rendered.subject, "utf-8")  # type: ignore[assignment]
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = f"<{message_id}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
+    message.attach(_text_part("plain", rendered.text))
+    message.attach(_text_part("html", rendered.html))
     return message
 
 
-async def send_message(settings: Settings, message: EmailMessage, message_id: str) -> str:
+@cache
+def _sender(mail_from: str) -> tuple[str, str]:
+    """The From header (display name RFC 2047-encoded when needed) and the Message-ID domain."""
+    _refuse_line_breaks(mail_from)
+    name, address = parseaddr(mail_from)
+    domain = address.rpartition("@")[2] or "eservice.invalid"
+    return formataddr((name, address), charset="utf-8"), domain
+
+
+def _refuse_line_breaks(value: str) -> None:
+    # What the default policy refused: a line break would start a header of its own.
+    if "\r" in value or "\n" in value:
+        raise ValueError("header values may not contain line breaks")
+
+
+def _text_part(subtype: str, text: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(text, _UTF8_QP)
+    return part
+
+
+async def send_message(settings: Settings, message: Message, message_id: str) -> str:
     """Hand ``message`` over; returns the transport used (``smtp`` or ``file``)."""
     if not settings.smtp_host:
         path = await asyncio.to_thread(_write_eml, settings, message, message_id)
@@ -62,7 +104,7 @@ async def send_message(settings: Settings, message: EmailMessage, message_id: st
     return "smtp"
 
 
-def _write_eml(settings: Settings, message: EmailMessage, message_id: str) -> Path:
+def _write_eml(settings: Settings, message: Message, message_id: str) -> Path:
     folder = settings.data_path / "mail"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{message_id}.eml"

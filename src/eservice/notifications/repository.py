@@ -2,11 +2,15 @@
 
 Deliveries and their attempts are in ``delivery_repository``. Recipients are read from the
 identity context's ``users`` table (email, display name, language, departments).
+
+The worker's fan-out runs a fixed handful of statements per batch of outbox rows, straight
+through asyncpg (see ``core.db.driver_connection``): rows are written as arrays through
+``unnest``, so one statement text (and one prepared statement) serves any batch size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -15,21 +19,18 @@ import msgspec
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    String,
     and_,
     delete,
     func,
     literal_column,
     or_,
     select,
-    type_coerce,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.identity.tables import UserRow
+from eservice.core.db import driver_connection
 from eservice.notifications.tables import (
     DeliveryRow,
     InboxItemRow,
@@ -39,37 +40,84 @@ from eservice.notifications.tables import (
 
 
 class Recipient(msgspec.Struct, frozen=True):
-    """A user to notify: where to write and in which language."""
+    """A user to notify: where to write and in which language (and, for staff, for whom)."""
 
     id: UUID
     kind: str
     email: str | None
     display_name: str
     locale: str
+    departments: tuple[str, ...] = ()
+
+
+class OutboxMessage(msgspec.Struct, frozen=True):
+    """A claimed outbox row; ``payload`` is its JSON text."""
+
+    id: int
+    kind: str
+    payload: str
+
+
+class NewInboxItem(msgspec.Struct, frozen=True):
+    """An in-app notification to write (one per user and event)."""
+
+    id: UUID
+    user_id: UUID
+    event_id: int
+    type: str
+    request_id: UUID
+    reference: str
+    service_code: str
+    created_at: datetime
+    payload: dict[str, Any]
+
+
+class SubscriptionFilter(msgspec.Struct, frozen=True):
+    """What an active subscription wants: event types and, unless None, only these services."""
+
+    id: UUID
+    events: list[str]
+    services: list[str] | None
+
+    def wants(self, event_type: str, service_code: str) -> bool:
+        """The same test as a query on the table: type listed; all services or this one."""
+        return event_type in self.events and (
+            self.services is None or service_code in self.services
+        )
+
+
+def _json(value: object) -> str:
+    """JSONB parameters as JSON text (as SQLAlchemy sends them)."""
+    return msgspec.json.encode(value).decode()
 
 
 # --- outbox -----------------------------------------------------------------------------------
 
+_CLAIM_OUTBOX = (
+    "SELECT id, kind, payload::text FROM outbox WHERE processed_at IS NULL "
+    "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+)
+_MARK_OUTBOX_PROCESSED = (
+    "UPDATE outbox SET processed_at = now(), error = done.error "
+    "FROM unnest($1::bigint[], $2::text[]) AS done(id, error) WHERE outbox.id = done.id"
+)
 
-async def claim_outbox_rows(session: AsyncSession, limit: int) -> list[OutboxRow]:
+
+async def claim_outbox_rows(session: AsyncSession, limit: int) -> list[OutboxMessage]:
     """Unprocessed outbox rows, oldest first, locked; rows other workers hold are skipped."""
-    query = (
-        select(OutboxRow)
-        .where(OutboxRow.processed_at.is_(None))
-        .order_by(OutboxRow.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return list((await session.scalars(query)).all())
+    connection = await driver_connection(session)
+    return [OutboxMessage(*record) for record in await connection.fetch(_CLAIM_OUTBOX, limit)]
 
 
 async def mark_outbox_processed(
-    session: AsyncSession, outbox_id: int, error: str | None = None
+    session: AsyncSession, outcomes: Sequence[tuple[int, str | None]]
 ) -> None:
-    await session.execute(
-        update(OutboxRow)
-        .where(OutboxRow.id == outbox_id)
-        .values(processed_at=func.now(), error=error)
+    """Mark outbox rows processed, each with its error (None when it was fanned out)."""
+    if not outcomes:
+        return
+    connection = await driver_connection(session)
+    await connection.execute(
+        _MARK_OUTBOX_PROCESSED, [i for i, _ in outcomes], [e for _, e in outcomes]
     )
 
 
@@ -113,45 +161,71 @@ async def outbox_backlog(session: AsyncSession) -> dict[str, int]:
 # --- recipients (identity's users table, read only) ----------------------------------------
 
 
-_RECIPIENT_COLUMNS = (UserRow.id, UserRow.kind, UserRow.email, UserRow.display_name, UserRow.locale)
+_SELECT_RECIPIENTS = (
+    "SELECT id, kind, email, display_name, locale, departments FROM users "
+    "WHERE id = ANY($1::uuid[]) AND is_active "
+    "UNION ALL "
+    "SELECT id, kind, email, display_name, locale, departments FROM users "
+    "WHERE kind = 'staff' AND is_active AND departments && $2::varchar[]"
+)
 
 
-async def users_by_ids(session: AsyncSession, ids: Sequence[UUID]) -> list[Recipient]:
-    """Active accounts among ``ids``."""
-    if not ids:
+async def recipients(
+    session: AsyncSession, ids: Collection[UUID], departments: Collection[str]
+) -> list[Recipient]:
+    """Active accounts among ``ids`` and active staff of any of ``departments``, in one query.
+
+    A user may come back twice (by id and as staff); callers key them by id.
+    """
+    if not ids and not departments:
         return []
-    rows = await session.execute(
-        select(*_RECIPIENT_COLUMNS).where(UserRow.id.in_(list(ids)), UserRow.is_active.is_(True))
-    )
-    return [Recipient(*row) for row in rows.all()]
-
-
-async def staff_of_department(session: AsyncSession, department: str) -> list[Recipient]:
-    """Active staff whose roles cover ``department``."""
-    rows = await session.execute(
-        select(*_RECIPIENT_COLUMNS).where(
-            UserRow.kind == "staff",
-            UserRow.is_active.is_(True),
-            type_coerce(UserRow.departments, ARRAY(String)).contains([department]),
+    connection = await driver_connection(session)
+    records = await connection.fetch(_SELECT_RECIPIENTS, list(ids), list(departments))
+    return [
+        Recipient(
+            id=r["id"],
+            kind=r["kind"],
+            email=r["email"],
+            display_name=r["display_name"],
+            locale=r["locale"],
+            departments=tuple(r["departments"] or ()),
         )
-    )
-    return [Recipient(*row) for row in rows.all()]
+        for r in records
+    ]
 
 
 # --- inbox ------------------------------------------------------------------------------------
 
+_INSERT_INBOX_ITEMS = (
+    "WITH inserted AS ("
+    "INSERT INTO inbox_items "
+    "(id, user_id, event_id, type, request_id, reference, service_code, created_at, payload) "
+    "SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::uuid[], "
+    "$6::text[], $7::text[], $8::timestamptz[], $9::jsonb[]) "
+    "ON CONFLICT (user_id, event_id) DO NOTHING RETURNING 1) "
+    "SELECT count(*) FROM inserted"
+)
 
-async def insert_inbox_items(session: AsyncSession, items: list[dict[str, Any]]) -> int:
-    """Insert in-app notifications; one per user and event (repeats are ignored)."""
+
+async def insert_inbox_items(session: AsyncSession, items: Sequence[NewInboxItem]) -> int:
+    """Insert in-app notifications in one statement; one per user and event (repeats are
+    ignored). Returns how many were new."""
     if not items:
         return 0
-    statement = (
-        pg_insert(InboxItemRow)
-        .values(items)
-        .on_conflict_do_nothing(index_elements=["user_id", "event_id"])
-        .returning(InboxItemRow.id)
+    connection = await driver_connection(session)
+    created = await connection.fetchval(
+        _INSERT_INBOX_ITEMS,
+        [i.id for i in items],
+        [i.user_id for i in items],
+        [i.event_id for i in items],
+        [i.type for i in items],
+        [i.request_id for i in items],
+        [i.reference for i in items],
+        [i.service_code for i in items],
+        [i.created_at for i in items],
+        [_json(i.payload) for i in items],
     )
-    return len((await session.scalars(statement)).all())
+    return int(created)
 
 
 async def list_inbox(
@@ -194,16 +268,27 @@ async def mark_inbox_item_read(
 # --- subscriptions ----------------------------------------------------------------------------
 
 
-async def matching_subscriptions(
-    session: AsyncSession, event_type: str, service_code: str
-) -> list[SubscriptionRow]:
-    """Active subscriptions that want ``event_type`` for ``service_code``."""
-    query = select(SubscriptionRow).where(
-        SubscriptionRow.active.is_(True),
-        SubscriptionRow.events.contains([event_type]),
-        or_(SubscriptionRow.services.is_(None), SubscriptionRow.services.contains([service_code])),
+_SELECT_SUBSCRIPTION_FILTERS = (
+    "SELECT id, events, services FROM webhook_subscriptions "
+    "WHERE active AND events && $1::varchar[] AND (services IS NULL OR services && $2::varchar[])"
+)
+
+
+async def subscription_filters(
+    session: AsyncSession, event_types: Collection[str], service_codes: Collection[str]
+) -> list[SubscriptionFilter]:
+    """Active subscriptions that want any of ``event_types`` for any of ``service_codes``;
+    ``SubscriptionFilter.wants`` tells which event exactly."""
+    if not event_types:
+        return []
+    connection = await driver_connection(session)
+    records = await connection.fetch(
+        _SELECT_SUBSCRIPTION_FILTERS, list(event_types), list(service_codes)
     )
-    return list((await session.scalars(query)).all())
+    return [
+        SubscriptionFilter(id=r["id"], events=list(r["events"]), services=r["services"])
+        for r in records
+    ]
 
 
 async def insert_subscription(session: AsyncSession, values: dict[str, Any]) -> SubscriptionRow:
