@@ -13,7 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.testing import AsyncTestClient
 
 from eservice.core.config import Settings
-from eservice.core.deps import provide_settings
+from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.errors import Forbidden, NotFound
 from eservice.core.problems import handle_exception
 from eservice.identity.deps import provide_optional_principal, provide_principal
@@ -45,15 +45,16 @@ def private(principal: NamedDependency[Principal]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def probe(settings: Settings) -> Any:
+async def probe(settings: Settings, sessionmaker: Any) -> Any:
     app = Litestar(
         route_handlers=[whoami, private],
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
+            "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal),
             "optional_principal": Provide(provide_optional_principal),
         },
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "sessionmaker": sessionmaker}),
         exception_handlers={Exception: handle_exception},
     )
     async with AsyncTestClient(app=app) as c:

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.errors import Unauthorized
@@ -53,7 +54,9 @@ async def authenticate_token(
 
 
 async def provide_principal(
-    request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    request: Request[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    db_session: NamedDependency[AsyncSession],  # orders the chain (core.deps)
 ) -> Principal:
     """The authenticated caller; 401 when the bearer token is missing or invalid."""
     token = bearer_token(request)
@@ -63,7 +66,9 @@ async def provide_principal(
 
 
 async def provide_optional_principal(
-    request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    request: Request[Any, Any, Any],
+    settings: NamedDependency[Settings],
+    db_session: NamedDependency[AsyncSession],  # orders the chain (core.deps)
 ) -> Principal | None:
     """The caller if a token is presented (401 if it is invalid), else None."""
     token = bearer_token(request)

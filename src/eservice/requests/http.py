@@ -6,11 +6,12 @@ import re
 from typing import Annotated
 from uuid import UUID
 
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.params import HeaderParameter, QueryParameter
 
 from eservice.core.errors import BadRequest
 from eservice.core.pagination import check_limit
+from eservice.identity.principal import Principal
 from eservice.queues.schemas import RequestFilters
 
 IfMatch = Annotated[
@@ -112,7 +113,9 @@ def list_query_provider(*, default_sort: str) -> Provide:
         sort: SortParam = None,
         cursor: Cursor = None,
         limit: Limit = None,
+        principal: NamedDependency[Principal],  # after authentication: 401 before a 400
     ) -> ListQuery:
+        # Depending on the principal also keeps the dependency chain single (core.deps).
         size = check_limit(limit)  # checked first, as the endpoints always did
         filters = filters_from_query(state_filter, service_code, assignee, overdue, q)
         return ListQuery(filters=filters, sort=sort or default_sort, cursor=cursor, limit=size)
