@@ -13,7 +13,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from litestar.types import ControllerRouterHandler
 
 from eservice.attachments.routes import routes as attachment_routes
@@ -60,9 +60,6 @@ def create_app(settings: Settings, database_url: str, *, with_worker: bool = Fal
         finally:
             await engine.dispose()
 
-    prometheus = PrometheusConfig(
-        app_name="eservice", prefix="eservice", group_path=True, exclude=["/metrics"]
-    )
     state: dict[str, Any] = {"settings": settings, "database_url": database_url}
     app = Litestar(
         route_handlers=route_handlers(),
@@ -76,7 +73,6 @@ def create_app(settings: Settings, database_url: str, *, with_worker: bool = Fal
         },
         middleware=[
             DefineMiddleware(RequestContextMiddleware, access_log=settings.access_log),
-            prometheus.middleware,
         ],
         exception_handlers={Exception: handle_exception},
         request_max_body_size=settings.max_body_bytes,

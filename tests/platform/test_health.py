@@ -61,11 +61,30 @@ async def test_every_response_carries_a_request_id(client: Client) -> None:
     assert len(generated.headers["x-request-id"]) == 32
 
 
-async def test_metrics_are_prometheus_text(client: Client) -> None:
+def _sample(text: str, name: str, path: str, status: int) -> float:
+    """One series' value from Prometheus text (0 when absent)."""
+    labels = f'app_name="eservice",method="GET",path="{path}",status_code="{status}"'
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{labels}}} "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_metrics_count_requests_by_route_template_and_status(client: Client) -> None:
+    before = (await client.get("/metrics")).text
     await client.get("/health/live")
+    await client.get("/api/v1/services/no-such-service")
     response = await client.get("/metrics")
     assert response.status_code == 200
-    assert "eservice_requests_total" in response.text
+    after = response.text
+    for name, path, status in (
+        ("eservice_requests_total", "/health/live", 200),
+        ("eservice_request_duration_seconds_count", "/health/live", 200),
+        ("eservice_requests_total", "/api/v1/services/{code}", 404),
+    ):
+        assert _sample(after, name, path, status) == _sample(before, name, path, status) + 1
+    assert 'path="/metrics"' not in after  # the scrape itself is not measured
+    assert "eservice_requests_in_progress" in after
 
 
 async def test_openapi_document_is_served(client: Client) -> None:

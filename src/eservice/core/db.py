@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import msgspec
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -64,6 +65,10 @@ def redact_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def _json_text(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
     """An asyncpg engine with a bounded pool and a statement timeout."""
     return create_async_engine(
@@ -74,6 +79,10 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_recycle=1800,
         # Statement parameters carry personal data; keep them out of errors and logs.
         hide_parameters=True,
+        # JSONB in and out through msgspec (the standard library's json was ~2 % of a
+        # transition's CPU, decoding each request row's form data).
+        json_serializer=_json_text,
+        json_deserializer=msgspec.json.decode,
         connect_args={
             "server_settings": {
                 "statement_timeout": str(settings.db_statement_timeout_ms),
