@@ -18,4 +18,4 @@ def create() -> Litestar:
     configure_logging(settings.log_level)
     if settings.database_url is None:
         raise SystemExit("bench.asgi needs ESERVICE_DATABASE_URL")
-    return create_app(settings, settings.database_url)
+    return create_app(settings, settings.database_url, freeze_heap=True)

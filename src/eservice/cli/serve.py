@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     url = database_url_or_exit(settings)
     if not args.no_prepare:
         prepare_database(url, settings)
-    app = create_app(settings, url, with_worker=args.with_worker)
+    app = create_app(settings, url, with_worker=args.with_worker, freeze_heap=True)
     base = f"http://{host}:{port}"
     progress("ready. Next steps:")
     progress(f"  interactive API docs   {base}/schema")

@@ -12,6 +12,7 @@ from prometheus_client import start_http_server
 from eservice.cli.common import database_url_or_exit, progress, settings_or_exit
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
+from eservice.core.heap import freeze_startup_heap
 from eservice.notifications.worker import Worker
 
 
@@ -32,6 +33,7 @@ async def run_worker(settings: Settings, database_url: str, *, once: bool = Fals
     """The worker loop with graceful stop on SIGTERM/SIGINT (a second signal aborts)."""
     engine = create_engine(database_url, settings)
     worker = Worker(create_sessionmaker(engine, cache_immutable=True), settings)
+    freeze_startup_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
