@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bench.database import POOL_SIZE, bench_environment
+from bench.database import POOL_SIZE, bench_environment, shared_buffers_mb
 
 from eservice.core.config import load_settings
 
@@ -31,3 +31,10 @@ def test_pool_size_from_the_environment_wins(
     monkeypatch.setenv("ESERVICE_DB_POOL_SIZE", "7")
     env = bench_environment(tmp_path, "postgresql://postgres@/eservice_bench?host=/tmp", 8765)
     assert load_settings(environ=env, dotenv=None).db_pool_size == 7
+
+
+def test_the_embedded_server_gets_a_quarter_of_memory_for_shared_buffers() -> None:
+    gib = 2**30
+    assert shared_buffers_mb(256 * 2**20) == 128  # never below the server's own default
+    assert shared_buffers_mb(4 * gib) == 1024
+    assert shared_buffers_mb(24 * gib) == 2048  # capped: the 1M-row table fits with room
