@@ -65,7 +65,9 @@ def redact_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-def _json_text(value: Any) -> str:
+def json_text(value: Any) -> str:
+    """A JSON(B) parameter as JSON text: what the engine sends, and what the driver-level
+    statements of the hot paths pass to asyncpg."""
     return msgspec.json.encode(value).decode()
 
 
@@ -81,7 +83,7 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         hide_parameters=True,
         # JSONB in and out through msgspec (the standard library's json was ~2 % of a
         # transition's CPU, decoding each request row's form data).
-        json_serializer=_json_text,
+        json_serializer=json_text,
         json_deserializer=msgspec.json.decode,
         connect_args={
             "server_settings": {

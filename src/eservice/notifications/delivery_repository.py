@@ -16,7 +16,7 @@ import msgspec
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import driver_connection
+from eservice.core.db import driver_connection, json_text
 from eservice.notifications.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
@@ -73,7 +73,7 @@ async def insert_deliveries(session: AsyncSession, rows: Sequence[NewDelivery]) 
         [r.subscription_id for r in rows],
         [r.message_id for r in rows],
         [r.event_type for r in rows],
-        [msgspec.json.encode(r.payload).decode() for r in rows],
+        [json_text(r.payload) for r in rows],
     )
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import driver_connection
+from eservice.core.db import driver_connection, json_text
 from eservice.notifications.events import PublishedEvent
 from eservice.notifications.tables import OutboxRow
 
@@ -26,9 +25,7 @@ async def publish_event(session: AsyncSession, event: PublishedEvent) -> None:
     """
     # One round trip for the row and the notification (this runs in every transition).
     connection = await driver_connection(session)
-    await connection.execute(
-        _PUBLISH, msgspec.json.encode(event).decode(), NOTIFY_CHANNEL, str(event.event_id)
-    )
+    await connection.execute(_PUBLISH, json_text(event), NOTIFY_CHANNEL, str(event.event_id))
 
 
 async def queue_email(

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import driver_connection
+from eservice.core.db import driver_connection, json_text
 from eservice.notifications.tables import (
     DeliveryRow,
     InboxItemRow,
@@ -84,11 +84,6 @@ class SubscriptionFilter(msgspec.Struct, frozen=True):
         return event_type in self.events and (
             self.services is None or service_code in self.services
         )
-
-
-def _json(value: object) -> str:
-    """JSONB parameters as JSON text (as SQLAlchemy sends them)."""
-    return msgspec.json.encode(value).decode()
 
 
 # --- outbox -----------------------------------------------------------------------------------
@@ -223,7 +218,7 @@ async def insert_inbox_items(session: AsyncSession, items: Sequence[NewInboxItem
         [i.reference for i in items],
         [i.service_code for i in items],
         [i.created_at for i in items],
-        [_json(i.payload) for i in items],
+        [json_text(i.payload) for i in items],
     )
     return int(created)
 

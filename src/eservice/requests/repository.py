@@ -7,14 +7,13 @@ from datetime import timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
-import msgspec
 from asyncpg import Record
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import configure_mappers
 
-from eservice.core.db import driver_connection
+from eservice.core.db import driver_connection, json_text
 from eservice.requests.tables import (
     OPEN_CONDITION,
     RequestEventRow,
@@ -38,10 +37,7 @@ def _arguments(table: str, values: dict[str, Any], columns: list[str]) -> list[A
     """The values as asyncpg takes them (JSONB as JSON text, as SQLAlchemy sends it)."""
     jsonb = _JSONB[table]
     return [
-        msgspec.json.encode(values[c]).decode()
-        if c in jsonb and values[c] is not None
-        else values[c]
-        for c in columns
+        json_text(values[c]) if c in jsonb and values[c] is not None else values[c] for c in columns
     ]
 
 
