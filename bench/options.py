@@ -23,7 +23,7 @@ class Options:
     scaling: bool = True
     scaling_small: int = 10_000
     scaling_large: int = 1_000_000
-    scaling_duration: float = 5.0
+    scaling_duration: float = 10.0
     memory: bool = True
     memory_duration: float = 60.0
     data_dir: Path = field(default_factory=lambda: REPO / ".data" / "bench")
