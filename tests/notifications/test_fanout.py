@@ -8,7 +8,8 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from eservice.core.db import transaction
+from eservice.core.db import driver_connection, transaction
+from eservice.notifications import fanout
 from eservice.notifications.fanout import fan_out_batch
 from eservice.notifications.outbox import publish_event, queue_email
 from eservice.notifications.worker import Worker
@@ -299,3 +300,26 @@ async def test_the_same_event_twice_in_a_batch_makes_one_inbox_item(
     assert await _count(raw_connection, "SELECT count(*) FROM inbox_items") == 1
     errors = await raw_connection.fetch("SELECT error FROM outbox WHERE processed_at IS NOT NULL")
     assert [r["error"] for r in errors] == [None, None]
+
+
+async def test_a_database_error_rolls_the_batch_back_instead_of_marking_rows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    worker: Worker,
+    make_citizen: MakeCitizen,
+    raw_connection: asyncpg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    applicant = await make_citizen()
+    await publish(sessionmaker, applicant_id=applicant.id)
+
+    async def broken(session: AsyncSession, *_: object) -> None:
+        # A statement asyncpg refuses (invalid argument): a database error, not a bad row.
+        connection = await driver_connection(session)
+        await connection.fetchval("SELECT $1::int", "not a number")
+
+    monkeypatch.setattr(fanout, "published_service", broken)
+    with pytest.raises(asyncpg.DataError):
+        await fan_out_batch(worker.sessionmaker, worker.settings, 20)
+    pending = "SELECT count(*) FROM outbox WHERE processed_at IS NULL AND error IS NULL"
+    assert await _count(raw_connection, pending) == 1  # left for the next round
+    assert await _count(raw_connection, "SELECT count(*) FROM inbox_items") == 0

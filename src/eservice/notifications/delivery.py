@@ -102,8 +102,10 @@ async def run_due_deliveries(
         subscriptions = await delivery_repository.subscriptions_by_ids(session, sub_ids)
     if not claimed:
         return 0
-    cancelled = [d for d in claimed if _orphaned(d, subscriptions)]
-    sending = [d for d in claimed if not _orphaned(d, subscriptions)]
+    cancelled: list[ClaimedDelivery] = []
+    sending: list[ClaimedDelivery] = []
+    for delivery in claimed:
+        (cancelled if _orphaned(delivery, subscriptions) else sending).append(delivery)
     results = await asyncio.gather(
         *(_attempt(settings, d, subscriptions) for d in sending), return_exceptions=True
     )
@@ -133,8 +135,14 @@ def _orphaned(delivery: ClaimedDelivery, subscriptions: dict[uuid.UUID, Subscrip
     """A webhook delivery whose subscription is disabled or removed: cancelled, not sent."""
     if delivery.channel != "webhook":
         return False
-    subscription = subscriptions.get(delivery.subscription_id) if delivery.subscription_id else None
+    subscription = _subscription_of(delivery, subscriptions)
     return subscription is None or not subscription.active
+
+
+def _subscription_of(
+    delivery: ClaimedDelivery, subscriptions: dict[uuid.UUID, SubscriptionRow]
+) -> SubscriptionRow | None:
+    return subscriptions.get(delivery.subscription_id) if delivery.subscription_id else None
 
 
 async def _attempt(
@@ -143,7 +151,7 @@ async def _attempt(
     """Send once (no transaction open); a crash counts as a failed attempt."""
     started_at = datetime.now(UTC)
     clock = time.perf_counter()
-    subscription = subscriptions.get(delivery.subscription_id) if delivery.subscription_id else None
+    subscription = _subscription_of(delivery, subscriptions)
     try:
         if subscription is not None:
             result = await _send_webhook(settings, delivery, subscription)

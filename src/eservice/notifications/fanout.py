@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import UTC
 from typing import Any
 
+import asyncpg
 import msgspec
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -88,6 +89,10 @@ def webhook_body(event: PublishedEvent) -> dict[str, Any]:
 
 # What makes a single row undeliverable (the rest of its batch still goes through).
 UNDELIVERABLE = (msgspec.ValidationError, RenderError, KeyError, ValueError)
+# What rolls the whole batch back, whichever layer the statement went through (the batch's
+# statements go through asyncpg, and one of asyncpg's interface errors is also a ValueError,
+# so these are told apart first).
+DATABASE_ERRORS = (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 ServiceTexts = dict[tuple[str, int], PublishedService | None]
 
@@ -133,7 +138,7 @@ async def fan_out_batch(
                 written = await _fan_out_message(
                     session, settings, row.id, message, audience=audience, services=services
                 )
-            except SQLAlchemyError:
+            except DATABASE_ERRORS:
                 raise
             except UNDELIVERABLE as exc:
                 errors[row.id] = _undeliverable(row, exc)
