@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from prometheus_client import REGISTRY
 
 from eservice.core.migrate import head_revision
 
@@ -30,10 +31,19 @@ async def test_ready_is_503_when_database_unreachable(client_with: object) -> No
 
     settings = make_settings(__import__("pathlib").Path("/tmp"))
     app = create_app(settings, "postgresql://nobody@127.0.0.1:1/nowhere")
+    labels = {
+        "method": "GET",
+        "path": "/health/ready",
+        "status_code": "503",
+        "app_name": "eservice",
+    }
+    errors_before = REGISTRY.get_sample_value("eservice_requests_error_total", labels) or 0.0
     async with AsyncTestClient(app=app) as c:
         response = await c.get("/health/ready")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+    # Server-side failures are counted apart, as Litestar's Prometheus plugin did.
+    assert REGISTRY.get_sample_value("eservice_requests_error_total", labels) == errors_before + 1
 
 
 async def test_unknown_path_is_404_problem(client: Client) -> None:
