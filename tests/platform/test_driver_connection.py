@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncpg
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from eservice.core.db import create_sessionmaker, driver_connection, finish
+from eservice.core.db import create_sessionmaker, driver_connection, finish, request_session
+from tests.support.database import plain
 
 _INSERT = "INSERT INTO outbox (kind, payload) VALUES ('email', $1)"
 _COUNT = text("SELECT count(*) FROM outbox WHERE payload ->> 'marker' = :marker")
@@ -74,3 +77,112 @@ async def test_finish_commits_or_rolls_back_and_leaves_nothing_checked_out(
         assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
     assert await _count(engine, "finished") == 1
     assert await _count(engine, "abandoned") == 0
+
+
+# Request sessions (core.db.request_session): the connection is checked out and the
+# transaction begun by the first driver statement; the ORM joins that transaction.
+
+
+def _pool_checked_out(engine: AsyncEngine) -> int:
+    return int(engine.pool.checkedout())  # type: ignore[attr-defined]
+
+
+async def test_a_request_session_runs_driver_and_orm_statements_in_one_transaction(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_sessionmaker(engine)
+    for marker, commit in (("request-kept", True), ("request-dropped", False)):
+        session = request_session(sessions)
+        connection = await driver_connection(session)
+        assert not session.in_transaction()  # no ORM transaction until the ORM is used
+        await connection.execute(_INSERT, f'{{"marker": "{marker}"}}')
+        raw_txid = await connection.fetchval("SELECT txid_current()")
+        orm_txid = (await session.execute(text("SELECT txid_current()"))).scalar_one()
+        assert raw_txid == orm_txid
+        await session.execute(
+            text("INSERT INTO outbox (kind, payload) VALUES ('email', CAST(:p AS jsonb))"),
+            {"p": f'{{"marker": "{marker}"}}'},
+        )
+        assert await driver_connection(session) is connection
+        assert await _count(engine, marker) == 0  # nothing visible before the end
+        await finish(session, commit=commit)
+        assert _pool_checked_out(engine) == 0
+    assert await _count(engine, "request-kept") == 2
+    assert await _count(engine, "request-dropped") == 0
+
+
+async def test_a_request_session_with_driver_statements_only_commits_them(
+    engine: AsyncEngine,
+) -> None:
+    session = request_session(create_sessionmaker(engine))
+    connection = await driver_connection(session)
+    await connection.execute(_INSERT, '{"marker": "driver-only"}')
+    await finish(session, commit=True)
+    assert _pool_checked_out(engine) == 0
+    assert await _count(engine, "driver-only") == 1
+    assert connection.is_in_transaction() is False
+
+
+async def test_after_the_orm_ends_the_transaction_driver_statements_begin_a_new_one(
+    engine: AsyncEngine,
+) -> None:
+    session = request_session(create_sessionmaker(engine))
+    connection = await driver_connection(session)
+    await connection.execute(_INSERT, '{"marker": "undone"}')
+    await session.execute(text("SELECT 1"))
+    await session.rollback()  # what a service does after a conflict
+    again = await driver_connection(session)
+    assert again is connection
+    assert again.is_in_transaction()
+    await again.execute(_INSERT, '{"marker": "after-rollback"}')
+    await finish(session, commit=False)  # rolled back, not autocommitted
+    assert _pool_checked_out(engine) == 0
+    assert await _count(engine, "undone") == 0
+    assert await _count(engine, "after-rollback") == 0
+
+
+async def test_a_failed_statement_is_rolled_back_and_the_connection_reused(
+    engine: AsyncEngine,
+) -> None:
+    sessions = create_sessionmaker(engine)
+    session = request_session(sessions)
+    connection = await driver_connection(session)
+    with pytest.raises(asyncpg.PostgresError):
+        await connection.execute("SELECT 1 / 0")
+    await finish(session, commit=False)
+    assert _pool_checked_out(engine) == 0
+    session = request_session(sessions)
+    await (await driver_connection(session)).execute(_INSERT, '{"marker": "next"}')
+    await finish(session, commit=True)
+    assert await _count(engine, "next") == 1
+
+
+@pytest.mark.parametrize(("orm", "commit"), [(False, False), (False, True), (True, False)])
+async def test_a_connection_lost_mid_request_is_not_handed_out_again(
+    engine: AsyncEngine, database_url: str, orm: bool, commit: bool
+) -> None:
+    sessions = create_sessionmaker(engine)
+    session = request_session(sessions)
+    connection = await driver_connection(session)
+    if orm:
+        await session.execute(text("SELECT 1"))
+    pid = connection.get_server_pid()
+    killer = await asyncpg.connect(plain(database_url))
+    try:
+        await killer.execute("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await killer.close()
+    with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)):
+        await connection.execute(_INSERT, '{"marker": "lost"}')
+    if commit:  # a commit that cannot happen is an error, never a false success
+        with pytest.raises(asyncpg.InterfaceError):
+            await finish(session, commit=True)
+    else:  # nothing to roll back: the server ended the transaction with the connection
+        await finish(session, commit=False)
+    assert _pool_checked_out(engine) == 0
+    session = request_session(sessions)
+    fresh = await driver_connection(session)
+    assert fresh.get_server_pid() != pid
+    await fresh.execute(_INSERT, '{"marker": "fresh"}')
+    await finish(session, commit=True)
+    assert await _count(engine, "fresh") == 1

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
-from eservice.core.db import finish
+from eservice.core.db import finish, request_session
 
 
 def provide_settings(state: State) -> Settings:
@@ -34,7 +34,7 @@ async def provide_db_session(
     turns into an error response rather than a false success.
     """
     sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-    session = sessionmaker()
+    session = request_session(sessionmaker)
     committed = False
     try:
         yield session
