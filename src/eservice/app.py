@@ -19,7 +19,7 @@ from litestar.types import ControllerRouterHandler
 from eservice.attachments.routes import routes as attachment_routes
 from eservice.catalog.routes import routes as catalog_routes
 from eservice.core.config import Settings
-from eservice.core.db import create_engine, create_sessionmaker
+from eservice.core.db import RequestSessions, create_engine, create_sessionmaker
 from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.heap import freeze_startup_heap
 from eservice.core.middleware import RequestContextMiddleware
@@ -66,6 +66,7 @@ def create_app(
         engine = create_engine(database_url, settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine, cache_immutable=True)
+        app.state.request_sessions = RequestSessions(app.state.sessionmaker)
         if freeze_heap:
             freeze_startup_heap()
         try:

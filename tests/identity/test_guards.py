@@ -13,6 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.testing import AsyncTestClient
 
 from eservice.core.config import Settings
+from eservice.core.db import RequestSessions
 from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.errors import Forbidden, NotFound
 from eservice.core.problems import handle_exception
@@ -54,7 +55,7 @@ async def probe(settings: Settings, sessionmaker: Any) -> Any:
             "principal": Provide(provide_principal),
             "optional_principal": Provide(provide_optional_principal),
         },
-        state=State({"settings": settings, "sessionmaker": sessionmaker}),
+        state=State({"settings": settings, "request_sessions": RequestSessions(sessionmaker)}),
         exception_handlers={Exception: handle_exception},
     )
     async with AsyncTestClient(app=app) as c:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from eservice.core.db import create_sessionmaker, driver_connection, finish, request_session
+from eservice.core.db import RequestSessions, create_sessionmaker, driver_connection, finish
 from tests.support.database import plain
 
 _INSERT = "INSERT INTO outbox (kind, payload) VALUES ('email', $1)"
@@ -90,9 +90,9 @@ def _pool_checked_out(engine: AsyncEngine) -> int:
 async def test_a_request_session_runs_driver_and_orm_statements_in_one_transaction(
     engine: AsyncEngine,
 ) -> None:
-    sessions = create_sessionmaker(engine)
+    sessions = RequestSessions(create_sessionmaker(engine))
     for marker, commit in (("request-kept", True), ("request-dropped", False)):
-        session = request_session(sessions)
+        session = sessions.open()
         connection = await driver_connection(session)
         assert not session.in_transaction()  # no ORM transaction until the ORM is used
         await connection.execute(_INSERT, f'{{"marker": "{marker}"}}')
@@ -114,7 +114,7 @@ async def test_a_request_session_runs_driver_and_orm_statements_in_one_transacti
 async def test_a_request_session_with_driver_statements_only_commits_them(
     engine: AsyncEngine,
 ) -> None:
-    session = request_session(create_sessionmaker(engine))
+    session = RequestSessions(create_sessionmaker(engine)).open()
     connection = await driver_connection(session)
     await connection.execute(_INSERT, '{"marker": "driver-only"}')
     await finish(session, commit=True)
@@ -126,7 +126,7 @@ async def test_a_request_session_with_driver_statements_only_commits_them(
 async def test_after_the_orm_ends_the_transaction_driver_statements_begin_a_new_one(
     engine: AsyncEngine,
 ) -> None:
-    session = request_session(create_sessionmaker(engine))
+    session = RequestSessions(create_sessionmaker(engine)).open()
     connection = await driver_connection(session)
     await connection.execute(_INSERT, '{"marker": "undone"}')
     await session.execute(text("SELECT 1"))
@@ -144,14 +144,14 @@ async def test_after_the_orm_ends_the_transaction_driver_statements_begin_a_new_
 async def test_a_failed_statement_is_rolled_back_and_the_connection_reused(
     engine: AsyncEngine,
 ) -> None:
-    sessions = create_sessionmaker(engine)
-    session = request_session(sessions)
+    sessions = RequestSessions(create_sessionmaker(engine))
+    session = sessions.open()
     connection = await driver_connection(session)
     with pytest.raises(asyncpg.PostgresError):
         await connection.execute("SELECT 1 / 0")
     await finish(session, commit=False)
     assert _pool_checked_out(engine) == 0
-    session = request_session(sessions)
+    session = sessions.open()
     await (await driver_connection(session)).execute(_INSERT, '{"marker": "next"}')
     await finish(session, commit=True)
     assert await _count(engine, "next") == 1
@@ -161,8 +161,8 @@ async def test_a_failed_statement_is_rolled_back_and_the_connection_reused(
 async def test_a_connection_lost_mid_request_is_not_handed_out_again(
     engine: AsyncEngine, database_url: str, orm: bool, commit: bool
 ) -> None:
-    sessions = create_sessionmaker(engine)
-    session = request_session(sessions)
+    sessions = RequestSessions(create_sessionmaker(engine))
+    session = sessions.open()
     connection = await driver_connection(session)
     if orm:
         await session.execute(text("SELECT 1"))
@@ -180,9 +180,47 @@ async def test_a_connection_lost_mid_request_is_not_handed_out_again(
     else:  # nothing to roll back: the server ended the transaction with the connection
         await finish(session, commit=False)
     assert _pool_checked_out(engine) == 0
-    session = request_session(sessions)
+    session = sessions.open()
     fresh = await driver_connection(session)
     assert fresh.get_server_pid() != pid
     await fresh.execute(_INSERT, '{"marker": "fresh"}')
     await finish(session, commit=True)
     assert await _count(engine, "fresh") == 1
+
+
+async def test_a_finished_request_session_is_used_again_with_a_new_transaction(
+    engine: AsyncEngine,
+) -> None:
+    sessions = RequestSessions(create_sessionmaker(engine))
+    first = sessions.open()
+    connection = await driver_connection(first)
+    first_txid = await connection.fetchval("SELECT txid_current()")
+    await session_insert(first, "first-use")
+    await sessions.finish(first, commit=True)
+    again = sessions.open()
+    assert again is first
+    assert len(again.identity_map) == 0
+    connection = await driver_connection(again)
+    assert await connection.fetchval("SELECT txid_current()") != first_txid
+    await session_insert(again, "second-use")
+    await sessions.finish(again, commit=False)
+    assert await _count(engine, "first-use") == 1
+    assert await _count(engine, "second-use") == 0
+    assert _pool_checked_out(engine) == 0
+
+
+async def test_a_session_carrying_more_than_the_shared_cache_is_not_used_again(
+    engine: AsyncEngine,
+) -> None:
+    sessions = RequestSessions(create_sessionmaker(engine))
+    session = sessions.open()
+    session.info["listeners.of.some.feature"] = object()  # as attachments.consistency does
+    await sessions.finish(session, commit=True)
+    assert sessions.open() is not session
+
+
+async def session_insert(session: AsyncSession, marker: str) -> None:
+    await session.execute(
+        text("INSERT INTO outbox (kind, payload) VALUES ('email', CAST(:p AS jsonb))"),
+        {"p": f'{{"marker": "{marker}"}}'},
+    )

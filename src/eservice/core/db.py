@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import msgspec
-from sqlalchemy import Connection, Engine, MetaData
+from sqlalchemy import ClauseElement, Connection, Engine, MetaData, PoolProxiedConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.util import greenlet_spawn
 
 from eservice.core.config import Settings
@@ -112,7 +112,13 @@ def create_sessionmaker(
     sessions (CLI commands, tests that publish in rolled-back transactions) do not.
     """
     info: dict[str, Any] = {IMMUTABLE_CACHE: {}} if cache_immutable else {}
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        autoflush=False,
+        info=info,
+        sync_session_class=_Session,
+    )
 
 
 def immutable_cache(session: AsyncSession) -> dict[Hashable, Any] | None:
@@ -123,30 +129,82 @@ def immutable_cache(session: AsyncSession) -> dict[Hashable, Any] | None:
 
 _HELD = "eservice.held_connection"
 _LEAN = "eservice.lean"
+# What a finished request session may carry into its next request (anything else, e.g. the
+# event listeners of attachments.consistency, means it is not used again).
+_REUSABLE = frozenset({IMMUTABLE_CACHE, _LEAN})
 
 
 @dataclass(slots=True)
 class _Held:
-    """A pooled connection a request scope checked out itself (see :func:`request_session`)."""
+    """A pooled connection a request session checked out itself (see :class:`RequestSessions`)."""
 
-    connection: Connection  # SQLAlchemy's; the session is bound to it
+    engine: Engine
+    pooled: PoolProxiedConnection
     adapted: Any  # SQLAlchemy's asyncpg adapter: it keeps the asyncpg Transaction
     driver: asyncpg.Connection
+    connection: Connection | None = None  # made when the ORM first needs it
+
+    def bound(self) -> Connection:
+        if self.connection is None:
+            self.connection = Connection(self.engine, connection=self.pooled)
+        return self.connection
 
 
-def request_session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncSession:
-    """A session for one request scope; :func:`finish` must end it.
+class _Session(Session):
+    """A session that, while a request holds a connection, binds the ORM to that connection."""
 
-    Until the ORM is used, such a session has no ORM transaction at all: the first
-    :func:`driver_connection` checks a connection out of the engine's pool, begins the
-    transaction through asyncpg and binds the session to that connection, so ORM statements
-    later in the request join the same transaction. A read then costs one bridge into
-    SQLAlchemy's greenlet world (the checkout) instead of a session transaction's begin,
-    commit and close (about a third of a read's CPU, bench/README.md).
+    def get_bind(
+        self,
+        mapper: Any = None,
+        *,
+        clause: ClauseElement | None = None,
+        bind: Any = None,
+        _sa_skip_events: bool | None = None,
+        _sa_skip_for_implicit_returning: bool = False,
+        **kw: Any,
+    ) -> Engine | Connection:
+        held: _Held | None = self.info.get(_HELD)
+        if held is not None:
+            return held.bound()
+        return super().get_bind(
+            mapper,
+            clause=clause,
+            bind=bind,
+            _sa_skip_events=_sa_skip_events,
+            _sa_skip_for_implicit_returning=_sa_skip_for_implicit_returning,
+            **kw,
+        )
+
+
+class RequestSessions:
+    """Sessions for request scopes, each used again once :meth:`finish` has ended it.
+
+    Until the ORM is used, a request session has no ORM transaction at all: the first
+    :func:`driver_connection` checks a connection out of the engine's pool and begins the
+    transaction through asyncpg; ORM statements later in the request are bound to that
+    connection and join the transaction. A read then pays for one bridge into SQLAlchemy's
+    greenlet world (the checkout) instead of an ORM transaction's begin, commit and close,
+    and a finished session is kept for the next request instead of building a new one
+    (together about a third of a read's CPU, bench/README.md).
     """
-    session = sessionmaker()
-    session.info[_LEAN] = True
-    return session
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], *, keep: int = 64) -> None:
+        self._sessionmaker = sessionmaker
+        self._keep = keep
+        self._free: list[AsyncSession] = []
+
+    def open(self) -> AsyncSession:
+        if self._free:
+            return self._free.pop()
+        session = self._sessionmaker()
+        session.info[_LEAN] = True
+        return session
+
+    async def finish(self, session: AsyncSession, *, commit: bool) -> None:
+        """:func:`finish` the session; keep it for another request if it ended cleanly."""
+        await finish(session, commit=commit)
+        if len(self._free) < self._keep and session.info.keys() <= _REUSABLE:
+            self._free.append(session)
 
 
 async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
@@ -154,9 +212,12 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 
     Hot-path repositories (reading, transitioning, filing a request) send their statements
     straight through asyncpg: SQLAlchemy's execution layer costs about 0.2 ms of CPU per
-    statement on top of asyncpg's 0.04 ms (bench/README.md). The session still owns the
-    transaction: SQLAlchemy begins lazily on its first statement, so the BEGIN is issued here
-    when no statement has run yet, and the request scope commits or rolls back as always.
+    statement on top of asyncpg's 0.04 ms (bench/README.md). In a request session (see
+    :class:`RequestSessions`) the first call checks a connection out and begins the
+    transaction through the driver; ORM statements later in the request join it. In any
+    other session the ORM's transaction is used: SQLAlchemy begins lazily, so the BEGIN is
+    issued here when no statement has run yet, and ending the session's transaction ends
+    the driver's statements with it.
 
     The connection is remembered for the rest of the session's transaction: every async call
     into SQLAlchemy runs in a new greenlet (a fresh frame stack, mapped and unmapped each
@@ -170,7 +231,7 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
             await held.adapted._start_transaction()
         return held.driver
     transaction = session.sync_session.get_transaction()
-    if transaction is None and session.info.get(_LEAN):
+    if transaction is None and _LEAN in session.info:
         return await _hold(session)
     remembered = session.info.get(_DRIVER)
     if remembered is not None and transaction is not None and remembered[0] is transaction:
@@ -192,22 +253,20 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 
 
 async def _hold(session: AsyncSession) -> asyncpg.Connection:
-    """Check out a connection for a request session, begin, bind the session to it."""
-    sync_session = session.sync_session
-    engine = sync_session.get_bind()
+    """Check out a connection for a request session and begin its transaction."""
+    engine = session.sync_session.get_bind()
     assert isinstance(engine, Engine)  # request sessions are bound to the engine
-    connection = await greenlet_spawn(engine.connect)
+    pooled = await greenlet_spawn(engine.raw_connection)
+    adapted: Any = pooled.dbapi_connection
+    driver: asyncpg.Connection = pooled.driver_connection
+    held = _Held(engine, pooled, adapted, driver)
     try:
-        fairy = connection.connection
-        adapted: Any = fairy.dbapi_connection
         if adapted._transaction is None:
             await adapted._start_transaction()
     except BaseException:
-        await greenlet_spawn(connection.close)
+        await _release(held)
         raise
-    driver: asyncpg.Connection = fairy.driver_connection
-    sync_session.bind = connection
-    session.info[_HELD] = _Held(connection, adapted, driver)
+    session.info[_HELD] = held
     return driver
 
 
@@ -222,6 +281,7 @@ async def finish(session: AsyncSession, *, commit: bool) -> None:
     not be ended, or whose server went away, is dropped from the pool instead.
     """
     held: _Held | None = session.info.pop(_HELD, None)
+    session.info.pop(_DRIVER, None)
     try:
         if session.in_transaction():
             if commit:
@@ -258,10 +318,17 @@ async def _end(held: _Held, *, commit: bool) -> None:
 async def _release(held: _Held) -> None:
     """Hand a held connection back to the pool; one whose transaction did not end is dropped."""
     if held.adapted._transaction is None and not held.driver.is_closed():
-        held.connection.close()  # no I/O: nothing to roll back on the way into the pool
+        # No I/O: nothing to roll back on the way into the pool.
+        if held.connection is not None:
+            held.connection.close()
+        else:
+            held.pooled.close()
         return
-    await greenlet_spawn(held.connection.invalidate)
-    await greenlet_spawn(held.connection.close)
+    if held.connection is not None:
+        await greenlet_spawn(held.connection.invalidate)  # a no-op if the ORM did already
+        held.connection.close()
+    else:
+        await greenlet_spawn(held.pooled.invalidate)
 
 
 @asynccontextmanager

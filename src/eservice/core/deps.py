@@ -13,10 +13,10 @@ from collections.abc import AsyncGenerator
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
-from eservice.core.db import finish, request_session
+from eservice.core.db import RequestSessions
 
 
 def provide_settings(state: State) -> Settings:
@@ -33,13 +33,13 @@ async def provide_db_session(
     Services never commit; this scope does, before the response is sent, so a failed commit
     turns into an error response rather than a false success.
     """
-    sessionmaker: async_sessionmaker[AsyncSession] = state.sessionmaker
-    session = request_session(sessionmaker)
+    sessions: RequestSessions = state.request_sessions
+    session = sessions.open()
     committed = False
     try:
         yield session
-        await finish(session, commit=True)
+        await sessions.finish(session, commit=True)
         committed = True
     finally:
         if not committed:
-            await finish(session, commit=False)
+            await sessions.finish(session, commit=False)
