@@ -66,6 +66,7 @@ async def test_wrong_method_is_405_problem(client: Client) -> None:
 async def test_every_response_carries_a_request_id(client: Client) -> None:
     response = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
     assert response.headers["x-request-id"] == "abc-123"
+    assert response.headers.get_list("x-request-id") == ["abc-123"]  # one, never doubled
     generated = await client.get("/health/live", headers={"X-Request-ID": "bad id\n"})
     assert generated.headers["x-request-id"] != "bad id\n"
     assert len(generated.headers["x-request-id"]) == 32

@@ -254,7 +254,7 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
 
 async def _hold(session: AsyncSession) -> asyncpg.Connection:
     """Check out a connection for a request session and begin its transaction."""
-    engine = session.sync_session.get_bind()
+    engine = session.sync_session.bind
     assert isinstance(engine, Engine)  # request sessions are bound to the engine
     pooled = await greenlet_spawn(engine.raw_connection)
     adapted: Any = pooled.dbapi_connection
