@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
-from eservice.core.db import RequestSessions, create_sessionmaker, driver_connection, finish
+from eservice.core import db
+from eservice.core.db import (
+    RequestSessions,
+    create_sessionmaker,
+    driver_connection,
+    finish,
+    normalise_database_url,
+)
 from tests.support.database import plain
 
 _INSERT = "INSERT INTO outbox (kind, payload) VALUES ('email', $1)"
@@ -224,3 +234,47 @@ async def session_insert(session: AsyncSession, marker: str) -> None:
         text("INSERT INTO outbox (kind, payload) VALUES ('email', CAST(:p AS jsonb))"),
         {"p": f'{{"marker": "{marker}"}}'},
     )
+
+
+async def test_an_idle_connection_is_taken_without_the_greenlet_bridge(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = RequestSessions(create_sessionmaker(engine))
+    session = sessions.open()
+    await driver_connection(session)  # the pool may need to open one: through the bridge
+    await sessions.finish(session, commit=True)
+    bridged: list[object] = []
+
+    async def counting(fn: object, *args: object) -> object:
+        bridged.append(fn)
+        return await greenlet_spawn(fn, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db, "greenlet_spawn", counting)
+    session = sessions.open()
+    connection = await driver_connection(session)
+    await connection.execute(_INSERT, '{"marker": "no-bridge"}')
+    await sessions.finish(session, commit=True)
+    assert bridged == []
+    assert await _count(engine, "no-bridge") == 1
+
+
+async def test_a_connection_due_for_recycling_is_replaced_through_the_bridge(
+    database_url: str,
+) -> None:
+    engine = create_async_engine(normalise_database_url(database_url), pool_recycle=1)
+    try:
+        sessions = RequestSessions(create_sessionmaker(engine))
+        session = sessions.open()
+        old_pid = (await driver_connection(session)).get_server_pid()
+        await sessions.finish(session, commit=True)
+        await asyncio.sleep(1.2)
+        session = sessions.open()
+        connection = await driver_connection(session)
+        assert connection.get_server_pid() != old_pid
+        assert connection.is_in_transaction()
+        await connection.execute(_INSERT, '{"marker": "recycled"}')
+        await sessions.finish(session, commit=True)
+        assert _pool_checked_out(engine) == 0
+        assert await _count(engine, "recycled") == 1
+    finally:
+        await engine.dispose()
