@@ -314,6 +314,7 @@ async def finish(session: AsyncSession, *, commit: bool) -> None:
     """
     held: _Held | None = session.info.pop(_HELD, None)
     session.info.pop(_DRIVER, None)
+    ended = False
     try:
         if session.in_transaction():
             if commit:
@@ -328,13 +329,14 @@ async def finish(session: AsyncSession, *, commit: bool) -> None:
                     # connection (the request's own error is the one worth reporting).
         if held is not None and held.adapted._transaction is not None:
             await _end(held, commit=commit)
+        ended = True
     finally:
         if session.in_transaction():
             await session.close()
         else:
             session.sync_session.close()  # a session never closes the connection it is bound to
         if held is not None:
-            await _release(held)
+            await _release(held, reusable=ended)
 
 
 async def _end(held: _Held, *, commit: bool) -> None:
@@ -347,9 +349,10 @@ async def _end(held: _Held, *, commit: bool) -> None:
     await held.adapted._call_and_discard(transaction.commit if commit else transaction.rollback)
 
 
-async def _release(held: _Held) -> None:
-    """Hand a held connection back to the pool; one whose transaction did not end is dropped."""
-    if held.adapted._transaction is None and not held.driver.is_closed():
+async def _release(held: _Held, *, reusable: bool = True) -> None:
+    """Hand a held connection back to the pool; drop one whose transaction did not end
+    cleanly (its state is unknown) or whose server went away."""
+    if reusable and held.adapted._transaction is None and not held.driver.is_closed():
         # No I/O: nothing to roll back on the way into the pool.
         if held.connection is not None:
             held.connection.close()
