@@ -23,9 +23,16 @@ from eservice.identity.tokens import (
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str | None:
-    """The token of an ``Authorization: Bearer`` header; None without one, 401 if malformed."""
-    header = request.headers.get("authorization")
-    if header is None:
+    """The token of an ``Authorization: Bearer`` header; None without one, 401 if malformed.
+
+    Read from the raw ASGI headers (names arrive lower-cased): building the request's header
+    mapping only for this cost more than the rest of a cached token's check.
+    """
+    for name, value in request.scope["headers"]:
+        if name == b"authorization":
+            header = value.decode("latin-1")
+            break
+    else:
         return None
     scheme, _, token = header.strip().partition(" ")
     token = token.strip()
