@@ -179,9 +179,14 @@ async def _count(url: str) -> object:
     return await fetchval(url, "SELECT count(*) FROM requests WHERE reference LIKE 'BG-%'")
 
 
+# The open-request conditions let PostgreSQL find the clerk's requests through the partial
+# index ix_requests_assignee_open. Without them the release (10 times a second during claims)
+# scanned every submitted request: 0.4 s per release at 1M rows, a core's worth of work that
+# slowed both sides of the large scaling point.
 RELEASE_SQL = (
     "UPDATE requests SET assignee_id = NULL WHERE reference LIKE 'BG-%' "
-    "AND assignee_id = '{clerk}' AND state = 'submitted'"
+    "AND assignee_id = '{clerk}' AND state = 'submitted' "
+    "AND submitted_at IS NOT NULL AND closed_at IS NULL"
 )
 
 

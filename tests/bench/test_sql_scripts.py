@@ -107,3 +107,21 @@ def test_release_hands_claimed_background_requests_back_to_the_queue(
     assert _value(database_url, unassigned) == int(str(before)) - 6
     asyncio.run(_release(database_url, accounts))
     assert _value(database_url, unassigned) == before
+
+
+def test_release_finds_the_clerks_requests_through_the_assignee_index(
+    database_url: str, settings: Settings
+) -> None:
+    """At 1M rows any other plan costs 0.4 s per release, ten releases a second."""
+    accounts = seed.accounts(settings, database_url)
+
+    async def plan() -> str:
+        conn = await asyncpg.connect(plain(database_url))
+        try:
+            await conn.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+            rows = await conn.fetch("EXPLAIN " + seed.release_sql(accounts))
+        finally:
+            await conn.close()
+        return "\n".join(row[0] for row in rows)
+
+    assert "ix_requests_assignee_open" in asyncio.run(plan())
