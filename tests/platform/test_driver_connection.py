@@ -124,13 +124,7 @@ async def test_a_request_session_runs_driver_and_orm_statements_in_one_transacti
 async def test_a_request_session_with_driver_statements_only_commits_them(
     engine: AsyncEngine,
 ) -> None:
-    session = RequestSessions(create_sessionmaker(engine)).open()
-    connection = await driver_connection(session)
-    await connection.execute(_INSERT, '{"marker": "driver-only"}')
-    await finish(session, commit=True)
-    assert _pool_checked_out(engine) == 0
-    assert await _count(engine, "driver-only") == 1
-    assert connection.is_in_transaction() is False
+    await _a_request_commits(RequestSessions(create_sessionmaker(engine)), engine, "driver-only")
 
 
 async def test_after_the_orm_ends_the_transaction_driver_statements_begin_a_new_one(
@@ -161,10 +155,7 @@ async def test_a_failed_statement_is_rolled_back_and_the_connection_reused(
         await connection.execute("SELECT 1 / 0")
     await finish(session, commit=False)
     assert _pool_checked_out(engine) == 0
-    session = sessions.open()
-    await (await driver_connection(session)).execute(_INSERT, '{"marker": "next"}')
-    await finish(session, commit=True)
-    assert await _count(engine, "next") == 1
+    await _a_request_commits(sessions, engine, "next")
 
 
 @pytest.mark.parametrize(("orm", "commit"), [(False, False), (False, True), (True, False)])
@@ -191,12 +182,7 @@ async def test_a_connection_lost_mid_request_is_not_handed_out_again(
     else:  # nothing to roll back: the server ended the transaction with the connection
         await finish(session, commit=False)
     assert _pool_checked_out(engine) == 0
-    session = sessions.open()
-    fresh = await driver_connection(session)
-    assert fresh.get_server_pid() != pid
-    await fresh.execute(_INSERT, '{"marker": "fresh"}')
-    await finish(session, commit=True)
-    assert await _count(engine, "fresh") == 1
+    assert await _a_request_commits(sessions, engine, "fresh") != pid
 
 
 async def test_a_finished_request_session_is_used_again_with_a_new_transaction(
@@ -228,6 +214,20 @@ async def test_a_session_carrying_more_than_the_shared_cache_is_not_used_again(
     session.info["listeners.of.some.feature"] = object()  # as attachments.consistency does
     await sessions.finish(session, commit=True)
     assert sessions.open() is not session
+
+
+async def _a_request_commits(sessions: RequestSessions, engine: AsyncEngine, marker: str) -> int:
+    """A request inserting ``marker`` through the driver, committed, its connection back in
+    the pool; the server process that served it."""
+    session = sessions.open()
+    connection = await driver_connection(session)
+    assert connection.is_in_transaction()
+    await connection.execute(_INSERT, f'{{"marker": "{marker}"}}')
+    await sessions.finish(session, commit=True)
+    assert not connection.is_in_transaction()
+    assert _pool_checked_out(engine) == 0
+    assert await _count(engine, marker) == 1
+    return connection.get_server_pid()
 
 
 async def session_insert(session: AsyncSession, marker: str) -> None:
@@ -269,13 +269,6 @@ async def test_a_connection_due_for_recycling_is_replaced_through_the_bridge(
         old_pid = (await driver_connection(session)).get_server_pid()
         await sessions.finish(session, commit=True)
         await asyncio.sleep(1.2)
-        session = sessions.open()
-        connection = await driver_connection(session)
-        assert connection.get_server_pid() != old_pid
-        assert connection.is_in_transaction()
-        await connection.execute(_INSERT, '{"marker": "recycled"}')
-        await sessions.finish(session, commit=True)
-        assert _pool_checked_out(engine) == 0
-        assert await _count(engine, "recycled") == 1
+        assert await _a_request_commits(sessions, engine, "recycled") != old_pid
     finally:
         await engine.dispose()
