@@ -290,8 +290,8 @@ def _idle_connection(engine: Engine) -> PoolProxiedConnection | None:
     SQLAlchemy hands out a connection waiting in its pool synchronously; only opening one
     (a new connection, one due for recycling, one invalidated) awaits, and outside the bridge
     that raises MissingGreenlet before the connection is handed out: the pool takes its entry
-    back, and the caller checks out through the bridge as usual. The bridge was a twentieth of
-    a read's CPU (bench/README.md).
+    back, and the caller checks out through the bridge as usual. The bridge was a seventh of a
+    read's CPU (bench/README.md).
     """
     idle: int = getattr(engine.pool, "checkedin", lambda: 0)()
     if not idle:
