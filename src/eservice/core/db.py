@@ -81,6 +81,8 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
         normalise_database_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        # No ping on checkout: request sessions take an idle connection without I/O
+        # (_idle_connection); a dead one is found by its first statement and dropped.
         pool_pre_ping=False,
         pool_recycle=1800,
         # Statement parameters carry personal data; keep them out of errors and logs.
