@@ -50,6 +50,11 @@ async def test_malformed_tokens_are_401(client: Client) -> None:
         await client.get("/api/v1/admin/users", headers={"Authorization": "Basic abc"})
     )
     assert_generic_401(await client.get("/api/v1/admin/users", headers={"Authorization": "Bearer"}))
+    # Read from the raw ASGI headers: bytes outside ASCII and a repeated header stay a 401.
+    raw = [(b"authorization", b"Bearer \xe4\xff.\x00")]
+    assert_generic_401(await client.get("/api/v1/admin/users", headers=raw))
+    repeated = [(b"authorization", b"Bearer garbage"), (b"authorization", b"Bearer other")]
+    assert_generic_401(await client.get("/api/v1/admin/users", headers=repeated))
 
 
 async def test_expired_token_is_401(client: Client, settings: Settings) -> None:

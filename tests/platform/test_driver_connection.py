@@ -24,6 +24,10 @@ _INSERT = "INSERT INTO outbox (kind, payload) VALUES ('email', $1)"
 _COUNT = text("SELECT count(*) FROM outbox WHERE payload ->> 'marker' = :marker")
 
 
+def _pool_checked_out(engine: AsyncEngine) -> int:
+    return int(engine.pool.checkedout())  # type: ignore[attr-defined]
+
+
 async def _count(engine: AsyncEngine, marker: str) -> int:
     async with engine.connect() as connection:
         return int((await connection.execute(_COUNT, {"marker": marker})).scalar_one())
@@ -77,24 +81,20 @@ async def test_finish_commits_or_rolls_back_and_leaves_nothing_checked_out(
     sessions = create_sessionmaker(engine)
     untouched = sessions()
     await finish(untouched, commit=True)  # never began: no connection, no round trip
-    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert _pool_checked_out(engine) == 0
     for marker, commit in (("finished", True), ("abandoned", False)):
         session = sessions()
         connection = await driver_connection(session)
         await connection.execute(_INSERT, f'{{"marker": "{marker}"}}')
         await finish(session, commit=commit)
         assert not session.in_transaction()
-        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert _pool_checked_out(engine) == 0
     assert await _count(engine, "finished") == 1
     assert await _count(engine, "abandoned") == 0
 
 
 # Request sessions (core.db.request_session): the connection is checked out and the
 # transaction begun by the first driver statement; the ORM joins that transaction.
-
-
-def _pool_checked_out(engine: AsyncEngine) -> int:
-    return int(engine.pool.checkedout())  # type: ignore[attr-defined]
 
 
 async def test_a_request_session_runs_driver_and_orm_statements_in_one_transaction(
@@ -109,10 +109,7 @@ async def test_a_request_session_runs_driver_and_orm_statements_in_one_transacti
         raw_txid = await connection.fetchval("SELECT txid_current()")
         orm_txid = (await session.execute(text("SELECT txid_current()"))).scalar_one()
         assert raw_txid == orm_txid
-        await session.execute(
-            text("INSERT INTO outbox (kind, payload) VALUES ('email', CAST(:p AS jsonb))"),
-            {"p": f'{{"marker": "{marker}"}}'},
-        )
+        await _orm_insert(session, marker)
         assert await driver_connection(session) is connection
         assert await _count(engine, marker) == 0  # nothing visible before the end
         await finish(session, commit=commit)
@@ -192,14 +189,14 @@ async def test_a_finished_request_session_is_used_again_with_a_new_transaction(
     first = sessions.open()
     connection = await driver_connection(first)
     first_txid = await connection.fetchval("SELECT txid_current()")
-    await session_insert(first, "first-use")
+    await _orm_insert(first, "first-use")
     await sessions.finish(first, commit=True)
     again = sessions.open()
     assert again is first
     assert len(again.identity_map) == 0
     connection = await driver_connection(again)
     assert await connection.fetchval("SELECT txid_current()") != first_txid
-    await session_insert(again, "second-use")
+    await _orm_insert(again, "second-use")
     await sessions.finish(again, commit=False)
     assert await _count(engine, "first-use") == 1
     assert await _count(engine, "second-use") == 0
@@ -230,7 +227,7 @@ async def _a_request_commits(sessions: RequestSessions, engine: AsyncEngine, mar
     return connection.get_server_pid()
 
 
-async def session_insert(session: AsyncSession, marker: str) -> None:
+async def _orm_insert(session: AsyncSession, marker: str) -> None:
     await session.execute(
         text("INSERT INTO outbox (kind, payload) VALUES ('email', CAST(:p AS jsonb))"),
         {"p": f'{{"marker": "{marker}"}}'},

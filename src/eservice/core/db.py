@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 from eservice.core.config import Settings
@@ -295,8 +296,8 @@ def _idle_connection(engine: Engine) -> PoolProxiedConnection | None:
     back, and the caller checks out through the bridge as usual. The bridge was a seventh of a
     read's CPU (bench/README.md).
     """
-    idle: int = getattr(engine.pool, "checkedin", lambda: 0)()
-    if not idle:
+    pool = engine.pool
+    if not isinstance(pool, QueuePool) or pool.checkedin() == 0:
         return None
     try:
         return engine.raw_connection()
@@ -309,7 +310,7 @@ async def finish(session: AsyncSession, *, commit: bool) -> None:
 
     A session that never began a transaction has nothing to commit, roll back or hand back
     to the pool; after a commit or rollback, closing needs no I/O either, so it is done
-    without entering SQLAlchemy's greenlet bridge (two of a read's seven bridge calls).
+    without entering SQLAlchemy's greenlet bridge.
     A request session's held connection is committed through the driver when the ORM never
     joined, and handed back to the pool without a round trip; one whose transaction could
     not be ended, or whose server went away, is dropped from the pool instead.
