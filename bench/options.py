@@ -42,7 +42,11 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--ops", help=f"comma-separated subset of {','.join(OPERATIONS)}")
     parser.add_argument("--concurrency", help="comma-separated client counts (default 1,8,32)")
     parser.add_argument("--duration", type=float, help="seconds per measurement (default 10)")
-    parser.add_argument("--api-workers", type=int, help="uvicorn worker processes (default 2)")
+    parser.add_argument(
+        "--api-workers",
+        type=int,
+        help="API processes, as in `eservice serve --processes` (default 2)",
+    )
     parser.add_argument("--no-scaling", action="store_true", help="skip the 10k vs 1M run")
     parser.add_argument("--scaling-large", type=int, help="rows in the large scaling run")
     parser.add_argument("--no-memory", action="store_true", help="skip the 60 s memory run")

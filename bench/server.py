@@ -88,32 +88,21 @@ def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log_path: Path) ->
 def start(env: dict[str, str], port: int, workers: int, log_dir: Path) -> Api:
     """Start uvicorn with ``workers`` processes and one ``eservice worker``; wait until ready.
 
-    One process is exactly ``eservice serve --no-prepare``; several use uvicorn's own
-    supervisor with the same app factory (``bench.asgi:create``).
+    Exactly what a deployment runs: ``eservice serve --no-prepare --processes N`` (one process
+    serves itself; several run under uvicorn's supervisor).
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     server_log = (log_dir / "api.log").open("ab")
     worker_log = (log_dir / "worker.log").open("ab")
-    if workers == 1:
-        command = [str(VENV_BIN / "eservice"), "serve", "--no-prepare", "--port", str(port)]
-    else:
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.asgi:create",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--no-access-log",
-            "--no-server-header",
-            "--log-level",
-            "warning",
-        ]
+    command = [
+        str(VENV_BIN / "eservice"),
+        "serve",
+        "--no-prepare",
+        "--port",
+        str(port),
+        "--processes",
+        str(workers),
+    ]
     cwd = Path(__file__).resolve().parent.parent
     server = subprocess.Popen(command, env=env, cwd=cwd, stdout=server_log, stderr=server_log)
     worker = subprocess.Popen(

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
 from eservice.cli.main import main
+from tests.support.live_server import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 ESERVICE = [sys.executable, "-m", "eservice.cli.main"]
@@ -148,3 +153,85 @@ def test_migrate_without_database_url_uses_embedded_postgres_and_keeps_its_data(
         if proc.info["cmdline"] and any(pgdata in part for part in proc.info["cmdline"])
     ]
     assert leftovers == []
+
+
+def test_processes_out_of_range_are_refused_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_in_process(["serve", "--processes", "0"], monkeypatch, capsys)
+    assert code == 2
+    assert "--processes must be between 1 and 64" in err
+    assert "embedded" not in err
+    code, _, err = run_in_process(["serve"], monkeypatch, capsys, ESERVICE_PROCESSES="65")
+    assert code == 2
+    assert "ESERVICE_PROCESSES" in err
+
+
+def _api_processes(supervisor: psutil.Process) -> list[psutil.Process]:
+    """uvicorn's worker processes (not multiprocessing's resource tracker)."""
+    return [
+        child
+        for child in supervisor.children()
+        if any("spawn_main" in part for part in child.cmdline())
+    ]
+
+
+def _wait_ready(base_url: str, proc: subprocess.Popen[str], count: int) -> None:
+    """Until ``count`` API processes run and the API answers /health/ready."""
+    supervisor = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        with contextlib.suppress(httpx.HTTPError):
+            if (
+                len(_api_processes(supervisor)) == count
+                and httpx.get(base_url + "/health/ready", timeout=2).status_code == 200
+            ):
+                return
+        time.sleep(0.2)
+    raise AssertionError("serve --processes did not become ready within 60 s")
+
+
+def test_serve_runs_several_api_processes_and_replaces_one_that_dies(
+    database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ESERVICE_")}
+    clean.update(
+        ESERVICE_ENV="test",
+        ESERVICE_DATA_DIR=str(tmp_path),
+        ESERVICE_DATABASE_URL=database_url,
+        ESERVICE_LOG_LEVEL="WARNING",
+    )
+    proc = subprocess.Popen(
+        [*ESERVICE, "serve", "--no-prepare", "--port", str(port), "--processes", "2"],
+        env=clean,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_ready(base_url, proc, 2)
+        supervisor = psutil.Process(proc.pid)
+        first = _api_processes(supervisor)
+        # Every process serves the API, built from the same settings and database.
+        for _ in range(10):
+            assert httpx.get(base_url + "/api/v1/services", timeout=5).status_code == 200
+        first[0].kill()
+        first[0].wait(timeout=10)
+        _wait_ready(base_url, proc, 2)
+        replaced = {p.pid for p in _api_processes(supervisor)}
+        assert first[0].pid not in replaced
+        assert first[1].pid in replaced
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "ready (2 API processes)" in err
+    assert "stopped" in err
+    assert not any(p.is_running() for p in first[1:])

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import socket
 
 import uvicorn
+from litestar import Litestar
 
 from eservice.app import create_app
 from eservice.cli.common import database_url_or_exit, fail, progress, settings_or_exit
 from eservice.cli.startup import prepare_database
+from eservice.core.config import MAX_PROCESSES
 from eservice.identity.startup import IdentityConfigError, check_identity_configuration
 
 
@@ -21,7 +24,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--host", help="address to listen on (default: ESERVICE_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: ESERVICE_PORT, 8000)")
     parser.add_argument(
-        "--with-worker", action="store_true", help="also run the background worker in-process"
+        "--processes",
+        type=int,
+        help=f"API processes sharing the port, 1-{MAX_PROCESSES} (default: ESERVICE_PROCESSES, 1)",
+    )
+    parser.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run the background worker in-process (in each API process)",
     )
     parser.add_argument(
         "--no-prepare", action="store_true", help="skip migrations and catalogue loading"
@@ -45,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_or_exit()
     host = args.host or settings.host
     port = args.port or settings.port
+    processes = settings.processes if args.processes is None else args.processes
+    if not 1 <= processes <= MAX_PROCESSES:
+        fail(f"--processes must be between 1 and {MAX_PROCESSES}", 2)
     _check_port_free(host, port)
     try:
         check_identity_configuration(settings)
@@ -53,17 +66,27 @@ def run(args: argparse.Namespace) -> int:
     url = database_url_or_exit(settings)
     if not args.no_prepare:
         prepare_database(url, settings)
-    app = create_app(settings, url, with_worker=args.with_worker, freeze_heap=True)
     base = f"http://{host}:{port}"
-    progress("ready. Next steps:")
+    progress(f"ready ({_plural(processes, 'API process', 'API processes')}). Next steps:")
     progress(f"  interactive API docs   {base}/schema")
     progress(f"  OpenAPI document       {base}/schema/openapi.json")
     progress(f"  service catalogue      {base}/api/v1/services")
     progress(f"  readiness              {base}/health/ready")
     progress("  create a clerk         .venv/bin/eservice users create --help")
     progress("press Ctrl-C to stop (the embedded database stops with it)")
-    config = uvicorn.Config(
-        app,
+    target: Litestar | str
+    if processes == 1:
+        target = create_app(settings, url, with_worker=args.with_worker, freeze_heap=True)
+    else:
+        # uvicorn's supervisor starts each process fresh and builds the app there from an
+        # import string: the processes read the same settings, and the database this command
+        # chose (perhaps the embedded server it started) through the environment they inherit.
+        os.environ["ESERVICE_DATABASE_URL"] = url
+        target = f"{__name__}:{'app_with_worker' if args.with_worker else 'app'}"
+    uvicorn.run(
+        target,
+        factory=processes > 1,
+        workers=processes,
         host=host,
         port=port,
         log_config=None,
@@ -72,6 +95,27 @@ def run(args: argparse.Namespace) -> int:
         server_header=False,
         timeout_graceful_shutdown=10,
     )
-    uvicorn.Server(config).run()
     progress("stopped")
     return 0
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def app() -> Litestar:
+    """The app of one of several API processes (``serve --processes N``)."""
+    return _process_app(with_worker=False)
+
+
+def app_with_worker() -> Litestar:
+    """The same, with the background worker in the process (``--with-worker``)."""
+    return _process_app(with_worker=True)
+
+
+def _process_app(*, with_worker: bool) -> Litestar:
+    # Built inside the process's running event loop; the supervisor checked the database.
+    settings = settings_or_exit()
+    if settings.database_url is None:
+        fail("ESERVICE_DATABASE_URL is not set; start API processes with `eservice serve`")
+    return create_app(settings, settings.database_url, with_worker=with_worker, freeze_heap=True)

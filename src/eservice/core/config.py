@@ -18,6 +18,9 @@ PREFIX = "ESERVICE_"
 DEMO_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused in production
 
 
+MAX_PROCESSES = 64
+
+
 class SettingsError(Exception):
     """A configuration problem, with a message naming the variable."""
 
@@ -34,6 +37,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     catalog_dir: str | None = None
     host: str = "127.0.0.1"
     port: int = msgspec.field(default=8000)
+    # API processes `serve` runs (uvicorn's workers); each has its own connection pool.
+    processes: int = 1
     public_url: str = "http://127.0.0.1:8000"
 
     # Database: unset means embedded PostgreSQL under data_dir.
@@ -161,6 +166,8 @@ def load_settings(
 def _check(settings: Settings) -> None:
     if not 1 <= settings.port <= 65535:
         raise SettingsError("ESERVICE_PORT must be between 1 and 65535")
+    if not 1 <= settings.processes <= MAX_PROCESSES:
+        raise SettingsError(f"ESERVICE_PROCESSES must be between 1 and {MAX_PROCESSES}")
     if not 60 <= settings.access_token_ttl <= 900:
         raise SettingsError("ESERVICE_ACCESS_TOKEN_TTL must be between 60 and 900 seconds")
     try:
