@@ -26,7 +26,8 @@ def render(data: dict[str, object]) -> str:
         f"Run of {str(data['started_at'])[:16].replace('T', ' ')} UTC on {machine.get('cpu')}, "
         f"{machine.get('cores')} cores, {machine.get('memory_gib')} GiB, {machine.get('os')}, "
         f"PostgreSQL {machine.get('postgres')}, Python {machine.get('python')}, commit "
-        f"{machine.get('commit') or '?'}; {options.get('api_workers')} uvicorn workers, "
+        f"{machine.get('commit') or '?'}; {options.get('api_workers')} API processes "
+        "(`serve --processes`), "
         f"{options.get('duration')} s per point"
         + (f" ({options['label']})" if options.get("label") else "")
         + ".",
