@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from eservice.cli.main import main
 from tests.support.live_server import free_port
@@ -192,12 +193,30 @@ def _wait_ready(base_url: str, proc: subprocess.Popen[str], count: int) -> None:
     raise AssertionError("serve --processes did not become ready within 60 s")
 
 
+def _requests_counted(base_url: str, path: str) -> float:
+    text = httpx.get(base_url + "/metrics", timeout=5).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "eservice_requests_total" and sample.labels.get("path") == path
+    )
+
+
 def test_serve_runs_several_api_processes_and_replaces_one_that_dies(
     database_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ESERVICE_")}
+    # Left by an earlier run: its metrics files are removed (they would be summed), nothing else.
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "counter_1.db").write_bytes(b"not a metrics file")
+    (tmp_path / "metrics" / "README.txt").write_text("kept")
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ESERVICE_") and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
     clean.update(
         ESERVICE_ENV="test",
         ESERVICE_DATA_DIR=str(tmp_path),
@@ -216,15 +235,25 @@ def test_serve_runs_several_api_processes_and_replaces_one_that_dies(
         _wait_ready(base_url, proc, 2)
         supervisor = psutil.Process(proc.pid)
         first = _api_processes(supervisor)
-        # Every process serves the API, built from the same settings and database.
+        # Every process serves the API, built from the same settings and database; each
+        # request opens a new connection, so both processes take some.
         for _ in range(10):
             assert httpx.get(base_url + "/api/v1/services", timeout=5).status_code == 200
+        # /metrics adds up all processes, whichever one answers the scrape.
+        for _ in range(6):
+            assert _requests_counted(base_url, "/api/v1/services") == 10
         first[0].kill()
         first[0].wait(timeout=10)
         _wait_ready(base_url, proc, 2)
         replaced = {p.pid for p in _api_processes(supervisor)}
         assert first[0].pid not in replaced
         assert first[1].pid in replaced
+        # What the process that died had counted still counts.
+        for _ in range(4):
+            assert _requests_counted(base_url, "/api/v1/services") == 10
+        assert any((tmp_path / "metrics").glob("counter_*.db"))
+        assert not (tmp_path / "metrics" / "counter_1.db").exists()
+        assert (tmp_path / "metrics" / "README.txt").exists()
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:

@@ -6,14 +6,16 @@ import argparse
 import errno
 import os
 import socket
+from pathlib import Path
 
 import uvicorn
 from litestar import Litestar
+from prometheus_client import multiprocess
 
 from eservice.app import create_app
 from eservice.cli.common import database_url_or_exit, fail, progress, settings_or_exit
 from eservice.cli.startup import prepare_database
-from eservice.core.config import MAX_PROCESSES
+from eservice.core.config import MAX_PROCESSES, Settings
 from eservice.identity.startup import IdentityConfigError, check_identity_configuration
 
 
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         # import string: the processes read the same settings, and the database this command
         # chose (perhaps the embedded server it started) through the environment they inherit.
         os.environ["ESERVICE_DATABASE_URL"] = url
+        os.environ[METRICS_DIR_VARIABLE] = str(_metrics_dir(settings))
         target = f"{__name__}:{'app_with_worker' if args.with_worker else 'app'}"
     uvicorn.run(
         target,
@@ -97,6 +100,28 @@ def run(args: argparse.Namespace) -> int:
     )
     progress("stopped")
     return 0
+
+
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _metrics_dir(settings: Settings) -> Path:
+    """Where the processes keep their metrics, so that /metrics adds them all up.
+
+    prometheus_client's multiprocess mode: each process writes its values to files there and
+    whichever process answers /metrics sums them (Litestar's controller reads the variable).
+    It reads every ``*.db`` file there, so the directory is the metrics' own, and the files
+    of an earlier run would be summed too: they are removed first.
+    """
+    configured = os.environ.get(METRICS_DIR_VARIABLE)
+    path = Path(configured) if configured else settings.data_path / "metrics"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+    except OSError as exc:
+        fail(f"cannot prepare the metrics directory {path}: {exc.strerror}")
+    return path
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -118,4 +143,12 @@ def _process_app(*, with_worker: bool) -> Litestar:
     settings = settings_or_exit()
     if settings.database_url is None:
         fail("ESERVICE_DATABASE_URL is not set; start API processes with `eservice serve`")
-    return create_app(settings, settings.database_url, with_worker=with_worker, freeze_heap=True)
+    app = create_app(settings, settings.database_url, with_worker=with_worker, freeze_heap=True)
+    app.on_shutdown.append(_forget_live_metrics)
+    return app
+
+
+def _forget_live_metrics() -> None:
+    """A process that stops no longer counts towards live gauges (requests in progress)."""
+    if os.environ.get(METRICS_DIR_VARIABLE):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
