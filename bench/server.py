@@ -86,7 +86,7 @@ def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log_path: Path) ->
 
 
 def start(env: dict[str, str], port: int, workers: int, log_dir: Path) -> Api:
-    """Start uvicorn with ``workers`` processes and one ``eservice worker``; wait until ready.
+    """Start the API with ``workers`` processes and one ``eservice worker``; wait until ready.
 
     Exactly what a deployment runs: ``eservice serve --no-prepare --processes N`` (one process
     serves itself; several run under uvicorn's supervisor).

@@ -143,9 +143,9 @@ def _process_app(*, with_worker: bool) -> Litestar:
     settings = settings_or_exit()
     if settings.database_url is None:
         fail("ESERVICE_DATABASE_URL is not set; start API processes with `eservice serve`")
-    app = create_app(settings, settings.database_url, with_worker=with_worker, freeze_heap=True)
-    app.on_shutdown.append(_forget_live_metrics)
-    return app
+    built = create_app(settings, settings.database_url, with_worker=with_worker, freeze_heap=True)
+    built.on_shutdown.append(_forget_live_metrics)
+    return built
 
 
 def _forget_live_metrics() -> None:
