@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import secrets
 import shutil
@@ -203,6 +204,43 @@ def _requests_counted(base_url: str, path: str) -> float:
     )
 
 
+def _connection_to_each(
+    processes: list[psutil.Process], port: int
+) -> dict[int, http.client.HTTPConnection]:
+    """A keep-alive connection served by each of ``processes`` (the kernel picks who accepts)."""
+    held: dict[int, http.client.HTTPConnection] = {}
+    for _ in range(200):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/health/live")  # accepted and answered: now owned by a process
+        conn.getresponse().read()
+        assert conn.sock is not None
+        local_port = conn.sock.getsockname()[1]
+        owner = next(
+            (
+                p.pid
+                for p in processes
+                if any(c.raddr and c.raddr.port == local_port for c in p.net_connections("tcp"))
+            ),
+            None,
+        )
+        if owner is not None and owner not in held:
+            held[owner] = conn
+            if len(held) == len(processes):
+                return held
+        else:
+            conn.close()
+    for conn in held.values():
+        conn.close()
+    raise AssertionError("the kernel never handed a connection to every API process")
+
+
+def _wait_counted(base_url: str, path: str, expected: float) -> None:
+    deadline = time.monotonic() + 10
+    while (counted := _requests_counted(base_url, path)) != expected:
+        assert time.monotonic() < deadline, f"/metrics counts {counted} for {path}, not {expected}"
+        time.sleep(0.1)
+
+
 def test_serve_runs_several_api_processes_and_replaces_one_that_dies(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -235,11 +273,22 @@ def test_serve_runs_several_api_processes_and_replaces_one_that_dies(
         _wait_ready(base_url, proc, 2)
         supervisor = psutil.Process(proc.pid)
         first = _api_processes(supervisor)
-        # Every process serves the API, built from the same settings and database; each
-        # request opens a new connection, so both processes take some.
-        for _ in range(10):
-            assert httpx.get(base_url + "/api/v1/services", timeout=5).status_code == 200
-        # /metrics adds up all processes, whichever one answers the scrape.
+        # Every process serves the API, built from the same settings and database: five
+        # requests over a connection held by each.
+        connections = _connection_to_each(first, port)
+        try:
+            for conn in connections.values():
+                for _ in range(5):
+                    conn.request("GET", "/api/v1/services")
+                    response = conn.getresponse()
+                    response.read()
+                    assert response.status == 200
+        finally:
+            for conn in connections.values():
+                conn.close()
+        # /metrics adds up all processes, whichever one answers the scrape (a request is
+        # counted just after its response is sent: the first scrapes may come before that).
+        _wait_counted(base_url, "/api/v1/services", 10)
         for _ in range(6):
             assert _requests_counted(base_url, "/api/v1/services") == 10
         first[0].kill()
