@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_prepare:
         prepare_database(url, settings)
     base = f"http://{host}:{port}"
-    progress(f"ready ({_plural(processes, 'API process', 'API processes')}). Next steps:")
+    progress(f"ready ({processes} API process{'es' if processes > 1 else ''}). Next steps:")
     progress(f"  interactive API docs   {base}/schema")
     progress(f"  OpenAPI document       {base}/schema/openapi.json")
     progress(f"  service catalogue      {base}/api/v1/services")
@@ -122,10 +122,6 @@ def _metrics_dir(settings: Settings) -> Path:
     except OSError as exc:
         fail(f"cannot prepare the metrics directory {path}: {exc.strerror}")
     return path
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def app() -> Litestar:
