@@ -169,6 +169,26 @@ def test_processes_out_of_range_are_refused_before_anything_starts(
     assert "ESERVICE_PROCESSES" in err
 
 
+def test_an_unusable_metrics_directory_stops_serve_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    occupied = tmp_path / "a-file"
+    occupied.write_text("not a directory")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(occupied))
+    code, _, err = run_in_process(
+        ["serve", "--processes", "2", "--port", str(free_port())],
+        monkeypatch,
+        capsys,
+        ESERVICE_DATA_DIR=str(tmp_path),
+    )
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.startswith("eservice: error")]
+    assert len(lines) == 1
+    assert f"cannot prepare the metrics directory {occupied}" in lines[0]
+    assert "embedded" not in err  # no database was started
+    assert occupied.read_text() == "not a directory"
+
+
 def _api_processes(supervisor: psutil.Process) -> list[psutil.Process]:
     """uvicorn's worker processes (not multiprocessing's resource tracker)."""
     return [

@@ -61,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= processes <= MAX_PROCESSES:
         fail(f"--processes must be between 1 and {MAX_PROCESSES}", 2)
     _check_port_free(host, port)
+    # Before anything starts: a directory it cannot use stops the command with nothing to undo.
+    metrics_dir = _metrics_dir(settings) if processes > 1 else None
     try:
         check_identity_configuration(settings)
     except IdentityConfigError as exc:
@@ -77,14 +79,14 @@ def run(args: argparse.Namespace) -> int:
     progress("  create a clerk         .venv/bin/eservice users create --help")
     progress("press Ctrl-C to stop (the embedded database stops with it)")
     target: Litestar | str
-    if processes == 1:
+    if metrics_dir is None:
         target = create_app(settings, url, with_worker=args.with_worker, freeze_heap=True)
     else:
         # uvicorn's supervisor starts each process fresh and builds the app there from an
         # import string: the processes read the same settings, and the database this command
         # chose (perhaps the embedded server it started) through the environment they inherit.
         os.environ["ESERVICE_DATABASE_URL"] = url
-        os.environ[METRICS_DIR_VARIABLE] = str(_metrics_dir(settings))
+        os.environ[METRICS_DIR_VARIABLE] = str(metrics_dir)
         target = f"{__name__}:{'app_with_worker' if args.with_worker else 'app'}"
     uvicorn.run(
         target,
@@ -120,7 +122,7 @@ def _metrics_dir(settings: Settings) -> Path:
         for stale in path.glob("*.db"):
             stale.unlink()
     except OSError as exc:
-        fail(f"cannot prepare the metrics directory {path}: {exc.strerror}")
+        fail(f"cannot prepare the metrics directory {path}: {exc.strerror or exc}")
     return path
 
 
