@@ -17,7 +17,8 @@ import asyncpg
 
 from bench.database import execute
 from eservice.core.config import Settings
-from eservice.core.db import create_engine, create_sessionmaker, transaction
+from eservice.core.db import create_engine, create_sessionmaker
+from eservice.core.transaction import transaction
 from eservice.identity import service as identity
 from eservice.identity.principal import Principal
 from eservice.identity.tokens import issue_access_token

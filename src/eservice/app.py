@@ -19,12 +19,13 @@ from litestar.types import ControllerRouterHandler
 from eservice.attachments.routes import routes as attachment_routes
 from eservice.catalog.routes import routes as catalog_routes
 from eservice.core.config import Settings
-from eservice.core.db import RequestSessions, create_engine, create_sessionmaker
+from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.heap import freeze_startup_heap
 from eservice.core.middleware import RequestContextMiddleware
 from eservice.core.openapi import document_problem_responses
 from eservice.core.problems import handle_exception
+from eservice.core.transaction import RequestSessions
 from eservice.health.routes import routes as health_routes
 from eservice.identity.deps import provide_optional_principal, provide_principal
 from eservice.identity.routes import routes as identity_routes

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.catalog.service import get_published_service
 from eservice.core.config import Settings
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from eservice.requests import service as requests_service
 from eservice.requests.repository import get_request
 from eservice.requests.schemas import FilingIn, TransitionIn

@@ -19,7 +19,7 @@ from eservice.attachments.service import delete_request_files
 from eservice.attachments.storage import FilesystemStorage, new_key, staging_dir
 from eservice.attachments.uploads import IncomingUpload, upload_attachment
 from eservice.core.config import Settings
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from tests.attachments.conftest import Client, FileDraft, Upload, pdf_bytes, stored_files
 from tests.attachments.s3_server import ACCESS_KEY, BUCKET, REGION, SECRET_KEY, running_fake_s3
 from tests.support.auth import Caller

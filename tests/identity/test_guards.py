@@ -13,10 +13,10 @@ from litestar.di import NamedDependency, Provide
 from litestar.testing import AsyncTestClient
 
 from eservice.core.config import Settings
-from eservice.core.db import RequestSessions
 from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.errors import Forbidden, NotFound
 from eservice.core.problems import handle_exception
+from eservice.core.transaction import RequestSessions
 from eservice.identity.deps import provide_optional_principal, provide_principal
 from eservice.identity.guards import (
     hide_unless,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from eservice.notifications.events import PublishedEvent
 from eservice.notifications.outbox import publish_event
 from eservice.notifications.worker import Worker

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from eservice.core.db import driver_connection, transaction
+from eservice.core.transaction import driver_connection, transaction
 from eservice.notifications import fanout
 from eservice.notifications.fanout import fan_out_batch
 from eservice.notifications.outbox import publish_event, queue_email

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from eservice.notifications.emails import RenderedEmail
 from eservice.notifications.mailer import build_message
 from eservice.notifications.outbox import queue_email

@@ -8,15 +8,13 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.util import greenlet_spawn
 
-from eservice.core import db
-from eservice.core.db import (
+from eservice.core.db import create_sessionmaker, normalise_database_url
+from eservice.core.transaction import (
     RequestSessions,
-    create_sessionmaker,
     driver_connection,
     finish,
-    normalise_database_url,
+    release_connection,
 )
 from tests.support.database import plain
 
@@ -93,7 +91,7 @@ async def test_finish_commits_or_rolls_back_and_leaves_nothing_checked_out(
     assert await _count(engine, "abandoned") == 0
 
 
-# Request sessions (core.db.request_session): the connection is checked out and the
+# Request sessions (core.transaction): the connection is checked out and the
 # transaction begun by the first driver statement; the ORM joins that transaction.
 
 
@@ -124,22 +122,47 @@ async def test_a_request_session_with_driver_statements_only_commits_them(
     await _a_request_commits(RequestSessions(create_sessionmaker(engine)), engine, "driver-only")
 
 
-async def test_after_the_orm_ends_the_transaction_driver_statements_begin_a_new_one(
+async def test_released_connection_rolls_back_and_the_next_statement_begins_anew(
     engine: AsyncEngine,
 ) -> None:
     session = RequestSessions(create_sessionmaker(engine)).open()
     connection = await driver_connection(session)
     await connection.execute(_INSERT, '{"marker": "undone"}')
-    await session.execute(text("SELECT 1"))
-    await session.rollback()  # what a service does after a conflict
+    await _orm_insert(session, "undone")
+    await release_connection(session)  # what a slow upload does before reading the body
+    assert _pool_checked_out(engine) == 0
     again = await driver_connection(session)
-    assert again is connection
     assert again.is_in_transaction()
-    await again.execute(_INSERT, '{"marker": "after-rollback"}')
+    await again.execute(_INSERT, '{"marker": "after-release"}')
     await finish(session, commit=False)  # rolled back, not autocommitted
     assert _pool_checked_out(engine) == 0
     assert await _count(engine, "undone") == 0
-    assert await _count(engine, "after-rollback") == 0
+    assert await _count(engine, "after-release") == 0
+
+
+async def test_the_orm_first_then_the_driver_share_one_transaction(engine: AsyncEngine) -> None:
+    session = RequestSessions(create_sessionmaker(engine)).open()
+    orm_txid = (await session.execute(text("SELECT txid_current()"))).scalar_one()
+    await _orm_insert(session, "orm-first")
+    connection = await driver_connection(session)
+    assert await connection.fetchval("SELECT txid_current()") == orm_txid
+    await finish(session, commit=True)
+    assert _pool_checked_out(engine) == 0
+    assert await _count(engine, "orm-first") == 1
+
+
+async def test_a_commit_after_a_swallowed_error_fails_instead_of_losing_the_writes(
+    engine: AsyncEngine,
+) -> None:
+    session = RequestSessions(create_sessionmaker(engine)).open()
+    connection = await driver_connection(session)
+    await connection.execute(_INSERT, '{"marker": "doomed"}')
+    with pytest.raises(asyncpg.PostgresError):
+        await connection.execute("SELECT 1 / 0")  # a caller that catches this and goes on
+    with pytest.raises(asyncpg.PostgresError):
+        await finish(session, commit=True)  # PostgreSQL would answer COMMIT with ROLLBACK
+    assert _pool_checked_out(engine) == 0
+    assert await _count(engine, "doomed") == 0
 
 
 async def test_a_failed_statement_is_rolled_back_and_the_connection_reused(
@@ -182,7 +205,7 @@ async def test_a_connection_lost_mid_request_is_not_handed_out_again(
     assert await _a_request_commits(sessions, engine, "fresh") != pid
 
 
-async def test_a_finished_request_session_is_used_again_with_a_new_transaction(
+async def test_each_request_session_has_its_own_transaction_and_identity_map(
     engine: AsyncEngine,
 ) -> None:
     sessions = RequestSessions(create_sessionmaker(engine))
@@ -192,7 +215,6 @@ async def test_a_finished_request_session_is_used_again_with_a_new_transaction(
     await _orm_insert(first, "first-use")
     await sessions.finish(first, commit=True)
     again = sessions.open()
-    assert again is first
     assert len(again.identity_map) == 0
     connection = await driver_connection(again)
     assert await connection.fetchval("SELECT txid_current()") != first_txid
@@ -201,16 +223,6 @@ async def test_a_finished_request_session_is_used_again_with_a_new_transaction(
     assert await _count(engine, "first-use") == 1
     assert await _count(engine, "second-use") == 0
     assert _pool_checked_out(engine) == 0
-
-
-async def test_a_session_carrying_more_than_the_shared_cache_is_not_used_again(
-    engine: AsyncEngine,
-) -> None:
-    sessions = RequestSessions(create_sessionmaker(engine))
-    session = sessions.open()
-    session.info["listeners.of.some.feature"] = object()  # as attachments.consistency does
-    await sessions.finish(session, commit=True)
-    assert sessions.open() is not session
 
 
 async def _a_request_commits(sessions: RequestSessions, engine: AsyncEngine, marker: str) -> int:
@@ -234,29 +246,7 @@ async def _orm_insert(session: AsyncSession, marker: str) -> None:
     )
 
 
-async def test_an_idle_connection_is_taken_without_the_greenlet_bridge(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sessions = RequestSessions(create_sessionmaker(engine))
-    session = sessions.open()
-    await driver_connection(session)  # the pool may need to open one: through the bridge
-    await sessions.finish(session, commit=True)
-    bridged: list[object] = []
-
-    async def counting(fn: object, *args: object) -> object:
-        bridged.append(fn)
-        return await greenlet_spawn(fn, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(db, "greenlet_spawn", counting)
-    session = sessions.open()
-    connection = await driver_connection(session)
-    await connection.execute(_INSERT, '{"marker": "no-bridge"}')
-    await sessions.finish(session, commit=True)
-    assert bridged == []
-    assert await _count(engine, "no-bridge") == 1
-
-
-async def test_a_connection_due_for_recycling_is_replaced_through_the_bridge(
+async def test_a_connection_due_for_recycling_is_replaced(
     database_url: str,
 ) -> None:
     engine = create_async_engine(normalise_database_url(database_url), pool_recycle=1)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.catalog.publishing import load_catalog
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from tests.catalog.conftest import CatalogCopy
 from tests.requests.helpers import Client, attach_pdf, example, fire
 from tests.support.auth import Caller

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from eservice.attachments.maintenance import cleanup_leftovers
 from eservice.attachments.storage import StorageError, storage_from_settings
-from eservice.cli.common import database_url_or_exit, fail, settings_or_exit
+from eservice.cli.common import Subcommands, database_url_or_exit, fail, settings_or_exit
 from eservice.core.config import Settings, SettingsError
 from eservice.core.db import create_engine, create_sessionmaker
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     parser = commands.add_parser("attachments", help="attachment maintenance")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     cleanup = actions.add_parser(

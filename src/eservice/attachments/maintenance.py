@@ -19,6 +19,7 @@ from eservice.attachments import repository
 from eservice.attachments.consistency import wait_for_file_removals
 from eservice.attachments.storage import Storage, StoredObject, staging_dir
 from eservice.core.config import Settings
+from eservice.core.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ async def cleanup_leftovers(
 async def _remove_unreferenced(
     sessionmaker: async_sessionmaker[AsyncSession], storage: Storage, batch: list[StoredObject]
 ) -> int:
-    async with sessionmaker() as session, session.begin():
+    async with transaction(sessionmaker) as session:
         referenced = await repository.referenced_keys(session, [item.key for item in batch])
     removed = 0
     for item in batch:

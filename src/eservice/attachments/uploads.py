@@ -43,6 +43,7 @@ from eservice.core.config import Settings
 from eservice.core.errors import FieldError, ValidationFailed
 from eservice.core.idempotency import fingerprint
 from eservice.core.problems import field_error_from_message
+from eservice.core.transaction import release_connection as release_connection_of
 from eservice.identity.principal import Principal
 from eservice.requests.service import get_request_for, record_attachment_event
 from eservice.requests.tables import RequestRow
@@ -136,7 +137,7 @@ async def receive_attachment(
     """
     _, role, service = await _checked_request(session, principal, request_id)
     if release_connection:
-        await session.rollback()
+        await release_connection_of(session)
     received = await receive_upload(
         upload.chunks,
         content_type=upload.content_type,

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.catalog import repository
 from eservice.catalog.files import read_catalog
 from eservice.core.config import Settings
-from eservice.core.db import create_engine, create_sessionmaker, transaction
+from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.errors import Conflict
+from eservice.core.transaction import transaction
 
 
 class LoadReport(msgspec.Struct):

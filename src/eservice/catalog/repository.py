@@ -14,7 +14,7 @@ from eservice.catalog.tables import (
     ServiceVersionRow,
     WorkflowVersionRow,
 )
-from eservice.core.db import driver_connection
+from eservice.core.transaction import driver_connection
 
 # Serialises catalogue loads (e.g. two processes starting at once); released at commit.
 _LOAD_LOCK_KEY = 0x65736572_63617400  # "esercat\0"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from eservice.catalog.files import CatalogInvalid, check_catalog, default_root, read_catalog
 from eservice.catalog.publishing import PublishedVersionChanged, catalog_root, publish_catalog
-from eservice.cli.common import database_url_or_exit, fail, progress, settings_or_exit
+from eservice.cli.common import Subcommands, database_url_or_exit, fail, progress, settings_or_exit
 from eservice.workflow.diagram import markdown
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     parser = commands.add_parser("catalog", help="check or publish the service catalogue")
     actions = parser.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
     check = actions.add_parser(

@@ -6,16 +6,17 @@ import argparse
 import asyncio
 import json
 
-from eservice.cli.common import database_url_or_exit, fail, settings_or_exit
+from eservice.cli.common import Subcommands, database_url_or_exit, fail, settings_or_exit
 from eservice.cli.users import describe_error
 from eservice.core import migrate
 from eservice.core.config import Settings
-from eservice.core.db import create_engine, create_sessionmaker, transaction
+from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.errors import DomainError
+from eservice.core.transaction import transaction
 from eservice.identity import service
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     parser = commands.add_parser("clients", help="manage API clients")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser(

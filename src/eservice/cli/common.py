@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn, Protocol
 
 import asyncpg
 
@@ -12,6 +13,12 @@ from eservice.core.config import Settings, SettingsError, load_settings
 from eservice.core.db import DatabaseUrlError, normalise_database_url, redact_url
 from eservice.core.embedded import EmbeddedPostgresError, start_embedded_postgres
 from eservice.core.logging import configure_logging
+
+
+class Subcommands(Protocol):
+    """What a subcommand's ``register`` gets: ``ArgumentParser.add_subparsers()``'s result."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser: ...
 
 
 class CommandError(Exception):

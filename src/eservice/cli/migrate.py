@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from eservice.cli.common import database_url_or_exit, progress, settings_or_exit
+from eservice.cli.common import Subcommands, database_url_or_exit, progress, settings_or_exit
 from eservice.core import migrate
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     parser = commands.add_parser("migrate", help="apply database migrations")
     parser.add_argument("--revision", default="head", help="target revision (default: head)")
     parser.set_defaults(func=run)

@@ -13,13 +13,13 @@ from litestar import Litestar
 from prometheus_client import multiprocess
 
 from eservice.app import create_app
-from eservice.cli.common import database_url_or_exit, fail, progress, settings_or_exit
+from eservice.cli.common import Subcommands, database_url_or_exit, fail, progress, settings_or_exit
 from eservice.cli.startup import prepare_database
 from eservice.core.config import MAX_PROCESSES, Settings
 from eservice.identity.startup import IdentityConfigError, check_identity_configuration
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     parser = commands.add_parser(
         "serve", help="run the API (migrates and loads the catalogue first)"
     )

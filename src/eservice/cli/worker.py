@@ -9,14 +9,14 @@ from collections.abc import Callable
 
 from prometheus_client import start_http_server
 
-from eservice.cli.common import database_url_or_exit, progress, settings_or_exit
+from eservice.cli.common import Subcommands, database_url_or_exit, progress, settings_or_exit
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.heap import freeze_startup_heap
 from eservice.notifications.worker import Worker
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     parser = commands.add_parser(
         "worker",
         help="deliver emails and webhooks, fan out the outbox, run request timers",

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
-from eservice.core.db import RequestSessions
+from eservice.core.transaction import RequestSessions
 
 
 def provide_settings(state: State) -> Settings:

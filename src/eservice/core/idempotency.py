@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from eservice.core.db import Base
 from eservice.core.errors import Conflict, ValidationFailed
+from eservice.core.transaction import transaction
 
 KEEP = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
@@ -203,7 +204,7 @@ async def purge_expired_keys(
         .where(IdempotencyKeyRow.created_at < datetime.now(UTC) - KEEP)
         .limit(limit)
     )
-    async with sessionmaker() as session, session.begin():
+    async with transaction(sessionmaker) as session:
         result = await session.execute(
             delete(IdempotencyKeyRow).where(
                 tuple_(IdempotencyKeyRow.caller, IdempotencyKeyRow.key).in_(expired)

@@ -24,8 +24,8 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
-from eservice.core.db import transaction
 from eservice.core.errors import Unauthorized
+from eservice.core.transaction import transaction
 from eservice.identity import repository
 from eservice.identity.principal import STAFF_ROLES, Principal
 from eservice.identity.tokens import CLOCK_LEEWAY_SECONDS, unverified_header

@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from eservice.notifications import delivery_repository, repository
 from eservice.notifications.crypto import unseal
 from eservice.notifications.delivery_repository import AttemptOutcome, ClaimedDelivery

@@ -16,7 +16,8 @@ import msgspec
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import driver_connection, json_text
+from eservice.core.db import json_text
+from eservice.core.transaction import driver_connection
 from eservice.notifications.tables import (
     DeliveryAttemptRow,
     DeliveryRow,

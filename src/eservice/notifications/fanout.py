@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.catalog.service import PublishedService, get_published_service
 from eservice.core.config import Settings
-from eservice.core.db import transaction
 from eservice.core.errors import NotFound
+from eservice.core.transaction import transaction
 from eservice.notifications import delivery_repository, repository
 from eservice.notifications.delivery_repository import NewDelivery
 from eservice.notifications.emails import RenderError, render_email, service_overrides

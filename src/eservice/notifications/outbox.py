@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import driver_connection, json_text
+from eservice.core.db import json_text
+from eservice.core.transaction import driver_connection
 from eservice.notifications.events import PublishedEvent
 from eservice.notifications.tables import OutboxRow
 

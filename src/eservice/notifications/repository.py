@@ -30,7 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import driver_connection, json_text
+from eservice.core.db import json_text
+from eservice.core.transaction import driver_connection
 from eservice.notifications.tables import (
     DeliveryRow,
     InboxItemRow,

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from eservice.attachments.maintenance import cleanup_leftovers
 from eservice.attachments.storage import storage_from_settings
 from eservice.core.config import Settings
-from eservice.core.db import transaction
 from eservice.core.idempotency import purge_expired_keys
+from eservice.core.transaction import transaction
 from eservice.notifications import delivery_repository, repository
 from eservice.notifications.delivery import run_due_deliveries
 from eservice.notifications.fanout import fan_out_batch

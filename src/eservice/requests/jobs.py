@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from eservice.attachments.repository import document_kinds_present
 from eservice.catalog.service import get_published_service
 from eservice.core.config import Settings, load_settings
+from eservice.core.transaction import transaction
 from eservice.requests import history, repository
 from eservice.requests.access import SYSTEM
 from eservice.requests.tables import RequestTimerRow
@@ -85,7 +86,7 @@ async def fire_due_timers(
     for _ in range(limit):
         timer_id: int | None = None
         try:
-            async with sessionmaker() as session, session.begin():
+            async with transaction(sessionmaker) as session:
                 timer = await repository.claim_due_timer(session)
                 if timer is None:
                     break
@@ -98,7 +99,7 @@ async def fire_due_timers(
             # A timer that cannot fire must not block the others: retry it later.
             log.exception("timer failed", extra={"timer_id": timer_id})
             if timer_id is not None:
-                async with sessionmaker() as session, session.begin():
+                async with transaction(sessionmaker) as session:
                     await repository.postpone_timer(session, timer_id, RETRY_SECONDS)
     return fired
 
@@ -108,7 +109,7 @@ async def flag_overdue(
     limit: int = 100,
 ) -> int:
     """Flag requests whose deadline passed and emit ``request.overdue`` once per request."""
-    async with sessionmaker() as session, session.begin():
+    async with transaction(sessionmaker) as session:
         rows = await repository.claim_overdue(session, limit)
         now = datetime.now(UTC)
         for row in rows:
