@@ -17,10 +17,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.db import driver_connection, json_text
+from eservice.events.tables import OutboxRow
 from eservice.notifications.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
-    OutboxRow,
     SubscriptionRow,
 )
 

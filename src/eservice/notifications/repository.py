@@ -31,10 +31,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.db import driver_connection, json_text
+from eservice.events.tables import OutboxRow
 from eservice.notifications.tables import (
     DeliveryRow,
     InboxItemRow,
-    OutboxRow,
     SubscriptionRow,
 )
 

@@ -22,9 +22,9 @@ from eservice.core.errors import (
     ValidationFailed,
 )
 from eservice.core.pagination import decode_cursor, encode_cursor
+from eservice.events.schemas import NotifyTarget
 from eservice.identity.principal import Principal
 from eservice.identity.repository import get_user
-from eservice.notifications.events import NotifyTarget
 from eservice.requests import history, repository
 from eservice.requests.access import (
     WRITE_SCOPE,

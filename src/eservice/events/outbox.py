@@ -8,8 +8,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.db import driver_connection, json_text
-from eservice.notifications.events import PublishedEvent
-from eservice.notifications.tables import OutboxRow
+from eservice.events.schemas import PublishedEvent
+from eservice.events.tables import OutboxRow
 
 NOTIFY_CHANNEL = "eservice_events"
 _PUBLISH = (
