@@ -9,10 +9,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
 from eservice.core.errors import BadRequest
-from eservice.core.pagination import check_limit
+from eservice.core.pagination import Cursor, Limit, check_limit
 from eservice.identity.principal import Principal
 from eservice.queues.schemas import RequestFilters
-from eservice.requests.http import Cursor, Limit
 
 StateFilter = Annotated[str | None, QueryParameter(name="state", max_length=64, required=False)]
 ServiceFilter = Annotated[str | None, QueryParameter(name="service", max_length=64, required=False)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.params import HeaderParameter
 
 IfMatch = Annotated[
     str | None,
@@ -16,8 +16,6 @@ IfMatch = Annotated[
         description='The ETag of the version you read, e.g. "3".',
     ),
 ]
-Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=1024, required=False)]
-Limit = Annotated[int | None, QueryParameter(name="limit", required=False)]
 
 _ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
 

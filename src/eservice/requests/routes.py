@@ -13,13 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.catalog.service import get_published_service
 from eservice.core.config import Settings
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
-from eservice.core.pagination import Page, check_limit
+from eservice.core.pagination import Cursor, Limit, Page, check_limit
 from eservice.identity.principal import Principal
 from eservice.requests import assignment, service, transitions
 from eservice.requests.http import (
-    Cursor,
     IfMatch,
-    Limit,
     etag,
     parse_if_match,
 )
