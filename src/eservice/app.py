@@ -33,6 +33,7 @@ from eservice.notifications.lifespan import notifications_lifespan
 from eservice.notifications.routes import routes as notification_routes
 from eservice.queues.routes import routes as queue_routes
 from eservice.requests.routes import routes as request_routes
+from eservice.worker import worker_lifespan
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,11 @@ def create_app(
     state: dict[str, Any] = {"settings": settings, "database_url": database_url}
     app = Litestar(
         route_handlers=route_handlers(),
-        lifespan=[lifespan, notifications_lifespan(settings, with_worker=with_worker)],
+        lifespan=[
+            lifespan,
+            notifications_lifespan(),
+            *([worker_lifespan(settings)] if with_worker else []),
+        ],
         state=State(state),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from eservice.attachments.storage import FilesystemStorage, new_key
 from eservice.cli.main import main
 from eservice.core.config import Settings
-from eservice.notifications.worker import lifecycle_jobs
+from eservice.worker import worker_jobs
 
 
 def test_cleanup_command_removes_old_orphans_and_prints_a_report(
@@ -66,7 +66,7 @@ async def test_the_worker_cleans_old_leftover_files_in_its_housekeeping(
     orphan.write_bytes(b"left over by a crashed upload")
     past = time.time() - 2 * 3600
     os.utime(orphan, (past, past))
-    jobs = dict(lifecycle_jobs(settings))
+    jobs = dict(worker_jobs(settings))
 
     await jobs["clean_attachment_leftovers"](sessionmaker, 100)
 

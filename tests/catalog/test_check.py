@@ -200,7 +200,7 @@ def test_unknown_key_in_a_workflow_is_reported(catalog_copy: CatalogCopy) -> Non
     )
     problem = only(check_catalog(catalog_copy.root))
     assert (problem.location, problem.message) == (
-        "states[5]",
+        "states[5].final",  # the key itself, as in the API's pointers
         "Object contains unknown field `final`",
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
-from eservice.notifications.worker import Worker
+from eservice.core.worker import Worker
 from tests.contract.helpers import Client, assert_problem
 from tests.notifications.helpers import run_until, scalar
 from tests.notifications.peers import Received, Reply, WebhookReceiver

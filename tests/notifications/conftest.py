@@ -11,7 +11,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
-from eservice.notifications.worker import Worker
+from eservice.core.worker import Worker
+from eservice.notifications.jobs import delivery_jobs
 from tests.conftest import make_settings
 from tests.notifications.peers import SmtpServer, WebhookReceiver
 
@@ -71,7 +72,7 @@ def make_worker(
 
     def make(**overrides: object) -> Worker:
         settings = make_settings(session_tmp, **{**peer_overrides, **overrides})
-        return Worker(sessionmaker, settings, jobs=[])
+        return Worker(sessionmaker, settings, jobs=delivery_jobs(settings))
 
     return make
 

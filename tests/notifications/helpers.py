@@ -14,9 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.transaction import transaction
-from eservice.notifications.events import PublishedEvent
-from eservice.notifications.outbox import publish_event
-from eservice.notifications.worker import Worker
+from eservice.core.worker import Worker
+from eservice.events.outbox import publish_event
+from eservice.events.schemas import PublishedEvent
 
 _event_ids = itertools.count(1000)
 

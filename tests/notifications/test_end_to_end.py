@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
-from eservice.notifications.worker import Worker
+from eservice.core.worker import Worker
 from tests.conftest import make_settings
 from tests.notifications.helpers import run_rounds, run_until, scalar
 from tests.notifications.live import SseReader, serve_app

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.transaction import driver_connection, transaction
+from eservice.core.worker import Worker
+from eservice.events.outbox import publish_event, queue_email
 from eservice.notifications import fanout
 from eservice.notifications.fanout import fan_out_batch
-from eservice.notifications.outbox import publish_event, queue_email
-from eservice.notifications.worker import Worker
 from tests.notifications.helpers import (
     count_succeeded,
     make_event,

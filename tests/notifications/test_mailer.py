@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.transaction import transaction
+from eservice.core.worker import Worker
+from eservice.events.outbox import queue_email
 from eservice.notifications.emails import RenderedEmail
 from eservice.notifications.mailer import build_message
-from eservice.notifications.outbox import queue_email
-from eservice.notifications.worker import Worker
 from tests.conftest import make_settings
 from tests.notifications.helpers import count_succeeded, run_until, scalar
 from tests.notifications.peers import SmtpServer

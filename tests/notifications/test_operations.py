@@ -12,11 +12,8 @@ from litestar.testing import AsyncTestClient
 from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from eservice.notifications.worker import (
-    Worker,
-    purge_finished_deliveries,
-    refresh_backlog_metrics,
-)
+from eservice.core.worker import Worker
+from eservice.notifications.jobs import purge_finished_deliveries, refresh_backlog_metrics
 from tests.notifications.helpers import count_succeeded, publish, run_until, scalar
 from tests.notifications.peers import SmtpServer, free_port
 from tests.support.auth import Caller

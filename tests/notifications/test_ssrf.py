@@ -10,8 +10,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from eservice.core.worker import Worker
 from eservice.notifications.ssrf import UnsafeTarget, check_target
-from eservice.notifications.worker import Worker
 from tests.notifications.helpers import publish, run_rounds, scalar
 from tests.notifications.peers import WebhookReceiver
 from tests.support.auth import MakeApiClient

@@ -6,6 +6,7 @@ import msgspec
 import pytest
 
 from eservice.catalog.files import read_catalog
+from eservice.events.schemas import EVENT_TYPES
 from eservice.notifications.emails import (
     TemplateText,
     language,
@@ -13,7 +14,6 @@ from eservice.notifications.emails import (
     service_overrides,
     template_names,
 )
-from eservice.notifications.events import EVENT_TYPES
 
 CONTEXT = {
     "display_name": "Erika <b>M</b>",

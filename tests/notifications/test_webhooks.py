@@ -16,9 +16,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks import Webhook
 
+from eservice.core.worker import Worker
 from eservice.notifications import delivery
 from eservice.notifications.fanout import fan_out_batch
-from eservice.notifications.worker import Worker
 from tests.notifications.helpers import publish, run_rounds, run_until, scalar
 from tests.notifications.peers import Reply, WebhookReceiver
 from tests.support.auth import MakeApiClient

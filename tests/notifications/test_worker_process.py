@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from eservice.notifications.worker import Worker
+from eservice.core.worker import Worker
 from tests.notifications.helpers import publish, run_until, scalar
 from tests.notifications.peers import Reply, WebhookReceiver
 from tests.notifications.test_webhooks import subscribe

@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from eservice.core.logging import JsonFormatter
-from eservice.notifications.worker import Worker
+from eservice.core.worker import Worker
+from eservice.notifications.jobs import delivery_jobs
 from tests.conftest import make_settings
 from tests.notifications.peers import SmtpServer
 from tests.requests.helpers import filing
@@ -123,8 +124,8 @@ async def test_a_whole_flow_leaves_no_secret_or_personal_data_in_the_logs(
             )
             assert bad.status_code == 422
         worker_settings = make_settings(session_tmp, log_level="DEBUG", **peers)
-        await Worker(sessionmaker, worker_settings, jobs=[]).run_once()
-        await Worker(sessionmaker, worker_settings, jobs=[]).run_once()
+        await Worker(sessionmaker, worker_settings, jobs=delivery_jobs(worker_settings)).run_once()
+        await Worker(sessionmaker, worker_settings, jobs=delivery_jobs(worker_settings)).run_once()
     finally:
         smtp.stop()
     assert any('"path": "/api/v1/requests"' in line for line in log_lines)

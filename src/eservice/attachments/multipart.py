@@ -29,6 +29,7 @@ from eservice.core.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from eservice.core.pointers import json_pointer
 
 FILE_FIELD = "file"
 TEXT_FIELDS = frozenset({"kind", "visibility"})
@@ -72,10 +73,6 @@ def boundary_of(content_type: str | None) -> bytes:
     if mime != b"multipart/form-data" or not boundary:
         raise UnsupportedMediaType("Send the file as multipart/form-data with a boundary.")
     return boundary
-
-
-def _pointer(name: str) -> str:
-    return "/" + name.replace("~", "~0").replace("/", "~1")
 
 
 def _too_large(limit: int, what: str) -> PayloadTooLarge:
@@ -149,7 +146,7 @@ class _PartReader:
         elif name not in TEXT_FIELDS:
             raise ValidationFailed(
                 f"Unknown form field {name!r}.",
-                errors=[FieldError(pointer=_pointer(name), message="unknown field")],
+                errors=[FieldError(pointer=json_pointer([name]), message="unknown field")],
             )
         elif name in self.fields:
             self._refuse(BadRequest(f"The form field {name!r} appears more than once."))
@@ -196,7 +193,7 @@ class _PartReader:
         if len(self._value) > MAX_FIELD_BYTES:
             raise ValidationFailed(
                 f"The form field {self._name!r} is too long.",
-                errors=[FieldError(pointer=_pointer(self._name), message="too long")],
+                errors=[FieldError(pointer=json_pointer([self._name]), message="too long")],
             )
 
     def part_end(self) -> None:

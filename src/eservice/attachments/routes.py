@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, delete, get, post
@@ -14,7 +14,7 @@ from litestar.exceptions import InternalServerException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +25,7 @@ from eservice.attachments.storage import storage_from_settings
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, caller_key, idempotent
-from eservice.core.pagination import Page, check_limit
+from eservice.core.pagination import Cursor, Limit, Page, check_limit
 from eservice.identity.principal import Principal
 
 TAGS = ["attachments"]
@@ -132,8 +132,8 @@ async def list_attachments(
     request_id: FromPath[UUID],
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
-    limit: Annotated[int | None, QueryParameter(name="limit")] = None,
-    cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=1024)] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Page[AttachmentOut]:
     items, next_cursor = await service.list_request_attachments(
         db_session, principal, request_id, cursor=cursor, limit=check_limit(limit)

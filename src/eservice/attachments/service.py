@@ -25,8 +25,8 @@ from eservice.attachments.storage import (
 from eservice.attachments.tables import AttachmentRow
 from eservice.catalog.service import PublishedService, get_published_service
 from eservice.core.config import Settings
-from eservice.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from eservice.core.pagination import decode_cursor, encode_cursor
+from eservice.core.errors import Conflict, Forbidden, NotFound
+from eservice.core.pagination import TimeAndId, decode_cursor, encode_cursor
 from eservice.identity.principal import Principal
 from eservice.requests.access import is_applicant, sees_internal
 from eservice.requests.service import get_request_for
@@ -63,13 +63,8 @@ async def service_of(session: AsyncSession, request: RequestRow) -> PublishedSer
 
 
 def _page_after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    values = decode_cursor(cursor, 2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(values[0])), uuid.UUID(str(values[1]))
-    except ValueError:
-        raise BadRequest("cursor is not valid") from None
+    key = decode_cursor(cursor, TimeAndId)
+    return None if key is None else (key.at, key.id)
 
 
 async def list_request_attachments(
@@ -93,7 +88,7 @@ async def list_request_attachments(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+        next_cursor = encode_cursor(TimeAndId(last.created_at, last.id))
     return [present(row, service, principal.locale) for row in rows[:limit]], next_cursor
 
 

@@ -42,7 +42,7 @@ from eservice.catalog.service import PublishedService
 from eservice.core.config import Settings
 from eservice.core.errors import FieldError, ValidationFailed
 from eservice.core.idempotency import fingerprint
-from eservice.core.problems import field_error_from_message
+from eservice.core.pointers import msgspec_error
 from eservice.core.transaction import release_connection as release_connection_of
 from eservice.identity.principal import Principal
 from eservice.requests.service import get_request_for, record_attachment_event
@@ -104,7 +104,7 @@ def _form(fields: dict[str, str]) -> UploadForm:
     try:
         return msgspec.convert(fields, UploadForm)
     except msgspec.ValidationError as exc:
-        error = field_error_from_message(str(exc))
+        error = msgspec_error(str(exc))
         detail = f"The upload form is not valid: {error.message}"
         raise ValidationFailed(detail, errors=[error]) from None
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from eservice.notifications.events import EventType
+from eservice.events.schemas import EventType
 from eservice.workflow.definitions import Labels, Name
 
 Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{1,62}$")]

@@ -19,14 +19,13 @@ import msgspec
 
 from eservice.catalog.definitions import Department, DepartmentsFile, ServiceDefinition
 from eservice.catalog.forms import form_fields, form_problems
-from eservice.core.problems import msgspec_path_to_pointer
+from eservice.core.pointers import msgspec_error
 from eservice.workflow.checks import check_workflow, unknown_actors
 from eservice.workflow.definitions import Workflow
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEPARTMENTS_FILE = "departments.toml"
 _FILE_RE = re.compile(r"^(?P<name>[a-z][a-z0-9_-]*)\.v(?P<version>[1-9][0-9]*)\.toml$")
-_PATH_RE = re.compile(r" - at `\$([^`]*)`")
 T = TypeVar("T")
 
 
@@ -127,10 +126,8 @@ class _Reader:
         try:
             return msgspec.convert(raw, kind)
         except msgspec.ValidationError as exc:
-            message = str(exc)
-            match = _PATH_RE.search(message)
-            location = _location(match.group(1)) if match else ""
-            self.problem(path, location, _PATH_RE.sub("", message))
+            error = msgspec_error(str(exc))
+            self.problem(path, _location(error.pointer), error.message)
             return None
 
     def check_file_name(self, path: Path, name: str, version: int) -> None:
@@ -265,9 +262,8 @@ class _Reader:
                     )
 
 
-def _location(msgspec_path: str) -> str:
-    """``$.transitions[3].to`` → ``transitions[3].to`` (the TOML key path)."""
-    pointer = msgspec_path_to_pointer(msgspec_path)
+def _location(pointer: str) -> str:
+    """``/transitions/3/to`` → ``transitions[3].to`` (the TOML key path)."""
     parts = [p for p in pointer.split("/") if p]
     out = ""
     for part in parts:

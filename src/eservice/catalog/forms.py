@@ -8,6 +8,7 @@ from typing import Any
 import jsonschema_rs
 
 from eservice.core.errors import FieldError
+from eservice.core.pointers import json_pointer
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -23,12 +24,6 @@ def compile_form(schema: dict[str, Any]) -> jsonschema_rs.Draft202012Validator:
     return jsonschema_rs.Draft202012Validator(schema, validate_formats=True, offline=True)
 
 
-def pointer(parts: list[str | int] | tuple[str | int, ...], prefix: str = "") -> str:
-    """A JSON pointer (RFC 6901) from path segments."""
-    escaped = [str(p).replace("~", "~0").replace("/", "~1") for p in parts]
-    return prefix + "".join("/" + p for p in escaped)
-
-
 def data_errors(
     validator: jsonschema_rs.Draft202012Validator, data: object, prefix: str = "/data"
 ) -> list[FieldError]:
@@ -39,16 +34,17 @@ def data_errors(
         kind = error.kind
         if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
             path.append(str(kind.property))
-            errors.append(FieldError(pointer=pointer(path, prefix), message="is required"))
+            errors.append(FieldError(pointer=json_pointer(path, prefix), message="is required"))
         elif isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
             errors.extend(
                 FieldError(
-                    pointer=pointer([*path, name], prefix), message="is not a field of this form"
+                    pointer=json_pointer([*path, name], prefix),
+                    message="is not a field of this form",
                 )
                 for name in kind.unexpected
             )
         else:
-            errors.append(FieldError(pointer=pointer(path, prefix), message=error.message))
+            errors.append(FieldError(pointer=json_pointer(path, prefix), message=error.message))
     return errors
 
 
@@ -74,7 +70,7 @@ def form_problems(schema: object) -> list[FormProblem]:
         jsonschema_rs.meta.validate(schema)
         validator = compile_form(schema)
     except jsonschema_rs.ValidationError as exc:
-        where = pointer(list(exc.instance_path))
+        where = json_pointer(exc.instance_path)
         return [(where, f"not a valid JSON Schema: {exc.message}")]
     except (ValueError, jsonschema_rs.ReferencingError) as exc:
         return [("", f"not a valid JSON Schema: {exc}")]
@@ -123,12 +119,12 @@ def _references(node: object, where: str) -> Iterator[tuple[str, str]]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$ref" and isinstance(value, str):
-                yield pointer([key], where), value
+                yield json_pointer([key], where), value
             else:
-                yield from _references(value, pointer([key], where))
+                yield from _references(value, json_pointer([key], where))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _references(value, pointer([i], where))
+            yield from _references(value, json_pointer([i], where))
 
 
 def _untranslated(node: object, where: str) -> Iterator[tuple[str, str]]:
@@ -136,10 +132,10 @@ def _untranslated(node: object, where: str) -> Iterator[tuple[str, str]]:
     if isinstance(node, dict):
         for key, translation in TRANSLATED.items():
             if isinstance(node.get(key), str) and not isinstance(node.get(translation), str):
-                yield pointer([key], where), key
+                yield json_pointer([key], where), key
         for key, value in node.items():
             if key not in _DATA_KEYWORDS:
-                yield from _untranslated(value, pointer([key], where))
+                yield from _untranslated(value, json_pointer([key], where))
     elif isinstance(node, list):
         for i, value in enumerate(node):
-            yield from _untranslated(value, pointer([i], where))
+            yield from _untranslated(value, json_pointer([i], where))

@@ -14,7 +14,7 @@ from eservice.catalog import service
 from eservice.catalog.http import NEGOTIATED, Negotiated
 from eservice.catalog.presenters import service_out, workflow_out
 from eservice.catalog.schemas import ServiceOut, ServicePage, WorkflowOut
-from eservice.core.pagination import check_limit, decode_cursor, encode_cursor
+from eservice.core.pagination import Cursor, Limit, check_limit, decode_cursor, encode_cursor
 from eservice.workflow.diagram import mermaid
 
 TAGS = ["catalogue"]
@@ -40,17 +40,17 @@ async def list_services(
     *,
     db_session: NamedDependency[AsyncSession],
     negotiated: NamedDependency[Negotiated],
-    limit: Annotated[int | None, QueryParameter(name="limit")] = None,
-    cursor: Annotated[str | None, QueryParameter(name="cursor", max_length=1024)] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Response[bytes]:
     size = check_limit(limit)
-    after = decode_cursor(cursor, 1)
+    after = decode_cursor(cursor, tuple[str])
     services = await service.list_current_services(
-        db_session, after=None if after is None else str(after[0]), limit=size + 1
+        db_session, after=None if after is None else after[0], limit=size + 1
     )
     departments = await service.department_names(db_session)
     page = services[:size]
-    next_cursor = encode_cursor([page[-1].code]) if len(services) > size else None
+    next_cursor = encode_cursor((page[-1].code,)) if len(services) > size else None
     items = [service_out(s, negotiated.language, departments) for s in page]
     return negotiated.answer(ServicePage(items=items, next_cursor=next_cursor))
 

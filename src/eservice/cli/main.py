@@ -6,10 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from eservice.attachments import cli as attachments_cli
-from eservice.cli import catalog, clients, migrate, serve, users, worker
+from eservice.cli import attachments, catalog, clients, migrate, serve, users, worker
 
-COMMANDS = (serve, migrate, catalog, attachments_cli, users, clients, worker)
+COMMANDS = (serve, migrate, catalog, attachments, users, clients, worker)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from eservice.cli.common import Subcommands, database_url_or_exit, progress, set
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.heap import freeze_startup_heap
-from eservice.notifications.worker import Worker
+from eservice.worker import build_worker
 
 
 def register(commands: Subcommands) -> None:
@@ -32,7 +32,7 @@ def register(commands: Subcommands) -> None:
 async def run_worker(settings: Settings, database_url: str, *, once: bool = False) -> None:
     """The worker loop with graceful stop on SIGTERM/SIGINT (a second signal aborts)."""
     engine = create_engine(database_url, settings)
-    worker = Worker(create_sessionmaker(engine, cache_immutable=True), settings)
+    worker = build_worker(create_sessionmaker(engine, cache_immutable=True), settings)
     freeze_startup_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

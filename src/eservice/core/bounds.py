@@ -13,6 +13,7 @@ import traceback
 from typing import Any
 
 from eservice.core.errors import BadRequest, DomainError, FieldError, ValidationFailed
+from eservice.core.pointers import json_pointer
 
 MAX_DEPTH = 16
 MAX_NODES = 5_000
@@ -21,10 +22,6 @@ NUL = "\x00"
 # SQLSTATEs PostgreSQL raises for text it cannot store: character_not_in_repertoire
 # (a NUL byte in text) and untranslatable_character (``\u0000`` in jsonb).
 _UNSTORABLE_SQLSTATES = frozenset({"22021", "22P05"})
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def storable_errors(value: Any, pointer: str = "") -> list[FieldError]:
@@ -53,7 +50,7 @@ def _walk(
             errors.append(FieldError(pointer=pointer, message=f"longer than {MAX_STRING}"))
     elif isinstance(value, dict):
         for key, item in value.items():
-            where = f"{pointer}/{_escape(str(key))}"
+            where = json_pointer([str(key)], pointer)
             if NUL in str(key):
                 errors.append(
                     FieldError(pointer=where, message="key must not contain NUL characters")
@@ -61,7 +58,7 @@ def _walk(
             _walk(item, where, depth + 1, errors, budget)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _walk(item, f"{pointer}/{index}", depth + 1, errors, budget)
+            _walk(item, json_pointer([index], pointer), depth + 1, errors, budget)
 
 
 def check_storable(value: Any, pointer: str = "") -> None:

@@ -7,12 +7,13 @@ environment does not set; it never overrides them.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 import msgspec
+
+from eservice.core.pointers import msgspec_error
 
 PREFIX = "ESERVICE_"
 DEMO_SECRET = "dev-only-insecure-secret-change-me"  # noqa: S105 - refused in production
@@ -114,9 +115,6 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         )
 
 
-_FIELD_RE = re.compile(r"at `\$\.(\w+)`")
-
-
 def read_dotenv(path: Path) -> dict[str, str]:
     """Parse a minimal ``.env``: ``KEY=value`` lines, ``#`` comments, optional quotes."""
     values: dict[str, str] = {}
@@ -155,10 +153,10 @@ def load_settings(
     try:
         settings = msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
-        match = _FIELD_RE.search(str(exc))
-        var = PREFIX + match.group(1).upper() if match else "an ESERVICE_ variable"
-        reason = str(exc).split(" - at ")[0]
-        raise SettingsError(f"{var} is invalid: {reason}") from None
+        error = msgspec_error(str(exc))
+        name = error.pointer.removeprefix("/").split("/")[0]
+        var = PREFIX + name.upper() if name else "an ESERVICE_ variable"
+        raise SettingsError(f"{var} is invalid: {error.message}") from None
     _check(settings)
     return settings
 

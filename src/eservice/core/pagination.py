@@ -1,21 +1,52 @@
-"""Keyset pagination: opaque cursors and the ``{items, next_cursor}`` page shape."""
+"""Keyset pagination: opaque cursors and the ``{items, next_cursor}`` page shape.
+
+A cursor is the sort key of a page's last item, JSON-encoded and base64url'd. Every list
+decodes it here, into the shape its sort key has, so that every list answers a cursor it did
+not hand out the same way: 400 naming the ``cursor`` parameter.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 import msgspec
+from litestar.params import QueryParameter
 
-from eservice.core.errors import BadRequest
+from eservice.core.errors import BadRequest, FieldError
 
 T = TypeVar("T")
+Shape = TypeVar("Shape")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_CURSOR_LENGTH = 1024
 
-Limit = Annotated[int, msgspec.Meta(ge=1)]
+# The two query parameters of every list.
+Cursor = Annotated[
+    str | None,
+    QueryParameter(name="cursor", max_length=MAX_CURSOR_LENGTH, required=False),
+]
+Limit = Annotated[int | None, QueryParameter(name="limit", required=False)]
+
+# A moment in a cursor always carries its offset (the columns are timestamptz).
+TzDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class TimeAndId(msgspec.Struct, frozen=True, array_like=True, forbid_unknown_fields=True):
+    """The sort key of lists ordered by a timestamp, ties broken by id (newest first)."""
+
+    at: TzDatetime
+    id: UUID
+
+
+class AfterId(msgspec.Struct, frozen=True, array_like=True, forbid_unknown_fields=True):
+    """The sort key of lists ordered by an integer id."""
+
+    id: int
 
 
 class Page(msgspec.Struct, Generic[T]):
@@ -34,23 +65,31 @@ def check_limit(limit: int | None) -> int:
     return limit
 
 
-def encode_cursor(values: list[Any]) -> str:
-    """An opaque cursor holding the sort key of the last item of a page."""
-    raw = msgspec.json.encode(values)
+def encode_cursor(key: Any) -> str:
+    """An opaque cursor holding ``key``, the sort key of the last item of a page (a Struct
+    such as ``TimeAndId`` or a tuple of JSON-encodable values)."""
+    raw = msgspec.json.encode(key)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, size: int) -> list[Any] | None:
-    """The sort key in a cursor, or 400 if it is not one of ours."""
+def invalid_cursor() -> BadRequest:
+    """The one answer to a cursor this list did not hand out."""
+    return BadRequest(
+        "cursor is not valid",
+        errors=[FieldError(pointer="query:cursor", message="not a cursor of this list")],
+    )
+
+
+def decode_cursor(cursor: str | None, shape: type[Shape]) -> Shape | None:
+    """The sort key in ``cursor``, decoded and type-checked as ``shape`` (None without a
+    cursor); 400 if it is not a cursor of this list (garbled, tampered, or another shape)."""
     if cursor is None:
         return None
-    if len(cursor) > 1024:
-        raise BadRequest("cursor is not valid")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise invalid_cursor()
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        values = msgspec.json.decode(raw)
+        return msgspec.json.decode(raw, type=shape)
     except (binascii.Error, ValueError, msgspec.DecodeError):
-        raise BadRequest("cursor is not valid") from None
-    if not isinstance(values, list) or len(values) != size:
-        raise BadRequest("cursor is not valid")
-    return values
+        # msgspec.ValidationError is a DecodeError: a well-formed payload of the wrong shape.
+        raise invalid_cursor() from None

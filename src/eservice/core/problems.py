@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import msgspec
@@ -14,6 +13,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from eservice.core.bounds import loggable_error, problem_for_unstorable
 from eservice.core.errors import PROBLEM_TYPE_BASE, DomainError, FieldError
 from eservice.core.logging import request_id_var
+from eservice.core.pointers import msgspec_error
 
 log = logging.getLogger("eservice.errors")
 
@@ -33,31 +33,6 @@ _HTTP_SLUGS = {
     429: ("too-many-requests", "Too many requests"),
     503: ("service-unavailable", "Service unavailable"),
 }
-
-_PATH_RE = re.compile(r" - at `\$((?:\.[^.`\[]+|\[\d+\])*)`")
-_PATH_PART_RE = re.compile(r"\.([^.`\[]+)|\[(\d+)\]")
-_UNKNOWN_FIELD_RE = re.compile(r"^Object contains unknown field `([^`]*)`")
-
-
-def msgspec_path_to_pointer(path: str) -> str:
-    """Turn msgspec's ``$.data.items[2]`` location into the JSON pointer ``/data/items/2``."""
-    parts = []
-    for name, index in _PATH_PART_RE.findall(path):
-        token = name or index
-        parts.append(token.replace("~", "~0").replace("/", "~1"))
-    return "/" + "/".join(parts) if parts else ""
-
-
-def field_error_from_message(message: str, prefix: str = "") -> FieldError:
-    """A FieldError from a msgspec validation message."""
-    match = _PATH_RE.search(message)
-    pointer = msgspec_path_to_pointer(match.group(1)) if match else ""
-    text = _PATH_RE.sub("", message)
-    unknown = _UNKNOWN_FIELD_RE.match(text)
-    if unknown:
-        # The pointer names the offending field itself, not the object that holds it.
-        pointer += "/" + unknown.group(1).replace("~", "~0").replace("/", "~1")
-    return FieldError(pointer=prefix + pointer, message=text)
 
 
 def problem_response(
@@ -104,7 +79,7 @@ def _body_error_from_cause(exc: ValidationException) -> FieldError | None:
     cause = exc.__cause__
     if not isinstance(cause, msgspec.ValidationError):
         return None
-    error = field_error_from_message(str(cause))
+    error = msgspec_error(str(cause))
     if error.pointer != "/data" and not error.pointer.startswith("/data/"):
         return None
     return FieldError(pointer=error.pointer.removeprefix("/data"), message=error.message)
@@ -121,16 +96,16 @@ def _from_validation(exc: ValidationException, request: Request[Any, Any, Any]) 
         message = str(item.get("message", ""))
         if source == "body" or (source is None and item.get("key") is None):
             from_body = True
-            errors.append(field_error_from_message(message))
+            # Litestar's message has lost the location (its ``key`` is the dotted path of the
+            # object, ambiguous for an unknown field); msgspec's own error still has it.
+            errors.append(_body_error_from_cause(exc) or msgspec_error(message))
         else:
             key = _wire_name(request, str(item.get("key", "")))
             where = getattr(source, "value", source) or "query"
             errors.append(FieldError(pointer=f"{where}:{key}", message=message))
     if not errors:
-        errors.append(field_error_from_message(exc.detail))
+        errors.append(_body_error_from_cause(exc) or msgspec_error(exc.detail))
         from_body = "body" in exc.detail.lower() or "$" in exc.detail
-    if from_body and len(errors) == 1 and not errors[0].pointer:
-        errors = [_body_error_from_cause(exc) or errors[0]]
     if from_body:
         return problem_response(
             422,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 TABLE_MODULES: tuple[str, ...] = (
+    "eservice.events.tables",
     "eservice.notifications.tables",
     "eservice.attachments.tables",
     "eservice.requests.tables",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest, NotFound
-from eservice.core.pagination import Page, check_limit, decode_cursor, encode_cursor
+from eservice.core.pagination import Page, TimeAndId, check_limit, decode_cursor, encode_cursor
 from eservice.identity import repository, service
 from eservice.identity.me import account_of, client_of
 from eservice.identity.schemas import (
@@ -25,20 +25,15 @@ from eservice.identity.schemas import (
 
 
 def _after(cursor: str | None) -> tuple[datetime, UUID] | None:
-    values = decode_cursor(cursor, 2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(str(values[0])), UUID(str(values[1]))
-    except ValueError:
-        raise BadRequest("cursor is not valid") from None
+    key = decode_cursor(cursor, TimeAndId)
+    return None if key is None else (key.at, key.id)
 
 
 def _page_cursor(rows: list[Any], limit: int) -> str | None:
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    return encode_cursor([last.created_at.isoformat(), str(last.id)])
+    return encode_cursor(TimeAndId(last.created_at, last.id))
 
 
 async def create_staff(

@@ -19,7 +19,7 @@ from eservice.core.idempotency import (
     fingerprint,
     idempotent,
 )
-from eservice.core.pagination import Page
+from eservice.core.pagination import Cursor, Limit, Page
 from eservice.identity import admin
 from eservice.identity.guards import require_admin
 from eservice.identity.principal import Principal
@@ -67,8 +67,8 @@ async def list_users(
     principal: Caller,
     db_session: Session,
     kind: FromQuery[Literal["staff", "citizen"]] = "staff",
-    limit: FromQuery[int | None] = None,
-    cursor: FromQuery[str | None] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Page[AccountOut]:
     require_admin(principal)
     return await admin.list_accounts(db_session, kind, limit, cursor)
@@ -105,8 +105,8 @@ async def create_client(
 async def list_clients(
     principal: Caller,
     db_session: Session,
-    limit: FromQuery[int | None] = None,
-    cursor: FromQuery[str | None] = None,
+    limit: Limit = None,
+    cursor: Cursor = None,
 ) -> Page[ClientOut]:
     require_admin(principal)
     return await admin.list_clients(db_session, limit, cursor)

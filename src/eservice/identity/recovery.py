@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.errors import FieldError, ValidationFailed
+from eservice.events.outbox import queue_email
 from eservice.identity import repository, service, throttle
 from eservice.identity.passwords import hash_secret
 from eservice.identity.schemas import PasswordResetConfirmIn, RegisterIn
 from eservice.identity.tables import UserRow
 from eservice.identity.tokens import new_opaque_token, opaque_token_hash
-from eservice.notifications.outbox import queue_email
 
 VERIFY_EMAIL = "verify_email"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose name

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.db import json_text
 from eservice.core.transaction import driver_connection
+from eservice.events.tables import OutboxRow
 from eservice.notifications.tables import (
     DeliveryAttemptRow,
     DeliveryRow,
-    OutboxRow,
     SubscriptionRow,
 )
 

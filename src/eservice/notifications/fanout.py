@@ -26,10 +26,10 @@ from eservice.catalog.service import PublishedService, get_published_service
 from eservice.core.config import Settings
 from eservice.core.errors import NotFound
 from eservice.core.transaction import transaction
+from eservice.events.schemas import PublishedEvent
 from eservice.notifications import delivery_repository, repository
 from eservice.notifications.delivery_repository import NewDelivery
 from eservice.notifications.emails import RenderError, render_email, service_overrides
-from eservice.notifications.events import PublishedEvent
 from eservice.notifications.metrics import EVENTS_FANNED_OUT, INBOX_ITEMS
 from eservice.notifications.repository import (
     NewInboxItem,

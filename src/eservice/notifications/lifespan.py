@@ -1,5 +1,4 @@
-"""What notifications add to the app's lifespan: the live-stream broker, backlog metrics and,
-for ``serve --with-worker``, the worker as a background task."""
+"""What notifications add to the app's lifespan: the live-stream broker and backlog metrics."""
 
 from __future__ import annotations
 
@@ -12,9 +11,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 
-from eservice.core.config import Settings
+from eservice.notifications.jobs import refresh_backlog_metrics
 from eservice.notifications.stream import EventBroker
-from eservice.notifications.worker import Worker, refresh_backlog_metrics
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +25,8 @@ def broker_of(state: State) -> EventBroker:
     return broker
 
 
-def notifications_lifespan(
-    settings: Settings, *, with_worker: bool
-) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
-    """A lifespan hook (after the database one): broker, metrics refresher, optional worker."""
+def notifications_lifespan() -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """A lifespan hook (after the database one): broker and metrics refresher."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -38,9 +34,6 @@ def notifications_lifespan(
         app.state.event_broker = broker
         stop = asyncio.Event()
         tasks = [asyncio.create_task(_refresh_metrics(app, stop), name="eservice-metrics")]
-        if with_worker:
-            worker = Worker(app.state.sessionmaker, settings)
-            tasks.append(asyncio.create_task(worker.run(stop), name="eservice-worker"))
         try:
             yield
         finally:

@@ -32,10 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.db import json_text
 from eservice.core.transaction import driver_connection
+from eservice.events.tables import OutboxRow
 from eservice.notifications.tables import (
     DeliveryRow,
     InboxItemRow,
-    OutboxRow,
     SubscriptionRow,
 )
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest, ServiceUnavailable
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
-from eservice.core.pagination import Page, check_limit
+from eservice.core.pagination import Cursor, Limit, Page, check_limit
 from eservice.identity.principal import Principal
 from eservice.notifications import service
 from eservice.notifications.lifespan import broker_of
@@ -30,8 +30,6 @@ Session = NamedDependency[AsyncSession]
 Caller = NamedDependency[Principal]
 Config = NamedDependency[Settings]
 
-Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=1024, required=False)]
-Limit = Annotated[int | None, QueryParameter(name="limit", required=False)]
 Unread = Annotated[bool, QueryParameter(name="unread", required=False)]
 LastEventId = Annotated[
     str | None, HeaderParameter(name="Last-Event-ID", max_length=32, required=False)

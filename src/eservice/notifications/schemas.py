@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from eservice.notifications.events import EventType
+from eservice.events.schemas import EventType
 
 ServiceCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
 WebhookUrl = Annotated[str, msgspec.Meta(min_length=8, max_length=2048)]

@@ -6,7 +6,6 @@ Functions receive the caller's session and never commit.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from string import Template
 from typing import Any
 from uuid import UUID
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.catalog.service import get_published_service
 from eservice.core.config import Settings
 from eservice.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from eservice.core.pagination import Page, decode_cursor, encode_cursor
+from eservice.core.pagination import AfterId, Page, TimeAndId, decode_cursor, encode_cursor
 from eservice.identity.guards import require_client, require_scope
 from eservice.identity.principal import Principal
 from eservice.notifications import delivery_repository, repository
@@ -111,13 +110,8 @@ async def list_notifications(
 ) -> Page[NotificationOut]:
     """The caller's notifications, newest first."""
     _require_person(principal)
-    raw = decode_cursor(cursor, 2)
-    after = None
-    if raw is not None:
-        try:
-            after = (datetime.fromisoformat(str(raw[0])), UUID(str(raw[1])))
-        except ValueError:
-            raise ValidationFailed("cursor is not valid") from None
+    key = decode_cursor(cursor, TimeAndId)
+    after = None if key is None else (key.at, key.id)
     rows = await repository.list_inbox(
         session, principal.id, unread_only=unread, after=after, limit=limit + 1
     )
@@ -125,7 +119,7 @@ async def list_notifications(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+        next_cursor = encode_cursor(TimeAndId(last.created_at, last.id))
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -216,18 +210,13 @@ async def list_subscriptions(
     session: AsyncSession, principal: Principal, *, limit: int, cursor: str | None
 ) -> Page[SubscriptionOut]:
     _require_manager(principal)
-    raw = decode_cursor(cursor, 2)
-    after = None
-    if raw is not None:
-        try:
-            after = (datetime.fromisoformat(str(raw[0])), UUID(str(raw[1])))
-        except ValueError:
-            raise ValidationFailed("cursor is not valid") from None
+    key = decode_cursor(cursor, TimeAndId)
+    after = None if key is None else (key.at, key.id)
     rows = await repository.list_subscriptions(session, principal.id, after, limit + 1)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor([last.created_at.isoformat(), str(last.id)])
+        next_cursor = encode_cursor(TimeAndId(last.created_at, last.id))
     return Page(items=[present_subscription(r) for r in rows[:limit]], next_cursor=next_cursor)
 
 
@@ -294,14 +283,12 @@ async def list_deliveries(
 ) -> Page[DeliveryOut]:
     """A subscription's deliveries with their attempts, newest first (two queries a page)."""
     await _own_subscription(session, principal, subscription_id)
-    raw = decode_cursor(cursor, 1)
-    before = raw[0] if raw is not None else None
-    if before is not None and not isinstance(before, int):
-        raise ValidationFailed("cursor is not valid")
+    key = decode_cursor(cursor, AfterId)
+    before = None if key is None else key.id
     rows = await delivery_repository.list_deliveries(session, subscription_id, before, limit + 1)
     page = rows[:limit]
     attempts = await delivery_repository.attempts_of(session, [r.id for r in page])
-    next_cursor = encode_cursor([page[-1].id]) if len(rows) > limit else None
+    next_cursor = encode_cursor(AfterId(page[-1].id)) if len(rows) > limit else None
     return Page(items=[present_delivery(r, attempts[r.id]) for r in page], next_cursor=next_cursor)
 
 

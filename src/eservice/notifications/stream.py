@@ -20,12 +20,12 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.db import normalise_database_url
+from eservice.events.outbox import NOTIFY_CHANNEL
+from eservice.events.schemas import PublishedEvent
 from eservice.identity.principal import Principal
 from eservice.notifications import repository
-from eservice.notifications.events import PublishedEvent
 from eservice.notifications.fanout import webhook_body
 from eservice.notifications.metrics import STREAM_CLIENTS
-from eservice.notifications.outbox import NOTIFY_CHANNEL
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.core.pagination import TzDatetime
 from eservice.queues.schemas import RequestFilters, Scope
 from eservice.requests.tables import OPEN_CONDITION, RequestRow
 
@@ -44,6 +45,13 @@ SORT_KEYS: dict[str, list[tuple[str, bool, str]]] = {
     "priority": [("priority", False, "int"), ("due_at", True, "time"), ("id", True, "uuid")],
     "submitted_at": [("submitted_at", True, "time"), ("id", True, "uuid")],
     "created_at": [("created_at", False, "time"), ("id", False, "uuid")],
+}
+
+_KIND_TYPES: dict[str, Any] = {"time": TzDatetime | None, "uuid": UUID, "int": int}
+# What a cursor of each sort holds, for ``decode_cursor``: e.g. (due_at or null, id).
+CURSOR_SHAPES: dict[str, Any] = {
+    sort: tuple[tuple(_KIND_TYPES[kind] for _, _, kind in keys)]  # type: ignore[misc]
+    for sort, keys in SORT_KEYS.items()
 }
 
 

@@ -1,4 +1,5 @@
-"""The clerk queues API: department counts, filtered queue lists, claiming the next request."""
+"""Request lists and the clerk queues API: the requests a caller may see, department counts,
+filtered queue lists, claiming the next request."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.core.pagination import Page
 from eservice.identity.principal import Principal
 from eservice.queues import service
+from eservice.queues.deps import ListQuery, list_query_provider
 from eservice.queues.schemas import QueueSummary
-from eservice.requests.http import ListQuery, etag, list_query_provider
+from eservice.requests.http import etag
 from eservice.requests.presenters import present_request, present_requests, services_for
 from eservice.requests.schemas import RequestOut
 
@@ -21,6 +23,27 @@ TAGS = ["queues"]
 Session = NamedDependency[AsyncSession]
 Caller = NamedDependency[Principal]
 Department = Annotated[str, PathParameter(max_length=64)]
+
+
+@get(
+    "/api/v1/requests",
+    tags=["requests"],
+    summary="Requests the caller may see",
+    dependencies={"list_query": list_query_provider(default_sort="created_at")},
+)
+async def list_visible_requests(
+    db_session: Session, principal: Caller, list_query: NamedDependency[ListQuery]
+) -> Page[RequestOut]:
+    rows, next_cursor = await service.list_requests(
+        db_session,
+        principal,
+        list_query.filters,
+        sort=list_query.sort,
+        cursor=list_query.cursor,
+        limit=list_query.limit,
+    )
+    services = await services_for(db_session, rows)
+    return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
 
 
 @get("/api/v1/queues", tags=TAGS, summary="Per department: counts by state, unassigned, overdue")
@@ -71,4 +94,4 @@ async def claim_request(
     return Response(body, headers={"ETag": etag(row.version)})
 
 
-routes = [list_queues, list_queue_requests, claim_request]
+routes = [list_visible_requests, list_queues, list_queue_requests, claim_request]

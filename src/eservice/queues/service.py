@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,38 +42,12 @@ def check_filters(principal: Principal, filters: RequestFilters, sort: str) -> N
         raise BadRequest(f"q may be at most {MAX_QUERY_LENGTH} characters")
 
 
-def _cursor_values(cursor: str | None, sort: str) -> list[Any] | None:
-    kinds = [kind for _, _, kind in repository.SORT_KEYS[sort]]
-    raw = decode_cursor(cursor, len(kinds))
-    if raw is None:
-        return None
-    values: list[Any] = []
-    try:
-        for kind, value in zip(kinds, raw, strict=True):
-            if kind == "uuid":
-                values.append(UUID(value))
-            elif kind == "int":
-                if not isinstance(value, int) or isinstance(value, bool):
-                    raise TypeError
-                values.append(value)
-            elif value is None:
-                values.append(None)
-            else:
-                moment = datetime.fromisoformat(value)
-                if moment.tzinfo is None:
-                    raise TypeError
-                values.append(moment)
-    except (TypeError, ValueError, AttributeError):
-        raise BadRequest("cursor is not valid") from None
-    return values
+def _cursor_values(cursor: str | None, sort: str) -> tuple[Any, ...] | None:
+    return decode_cursor(cursor, repository.CURSOR_SHAPES[sort])
 
 
 def _encode(row: RequestRow, sort: str) -> str:
-    values = [
-        v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, UUID) else v
-        for v in repository.sort_values(row, sort)
-    ]
-    return encode_cursor(values)
+    return encode_cursor(repository.sort_values(row, sort))
 
 
 async def _page(

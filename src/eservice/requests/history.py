@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.notifications.events import EventType, NotifyTarget, PublishedEvent
-from eservice.notifications.outbox import publish_event
+from eservice.events.outbox import publish_event
+from eservice.events.schemas import EventType, NotifyTarget, PublishedEvent
 from eservice.requests import repository
 from eservice.requests.access import EventActor
 from eservice.requests.tables import RequestEventRow, RequestRow

@@ -13,25 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.catalog.service import get_published_service
 from eservice.core.config import Settings
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
-from eservice.core.pagination import Page, check_limit
+from eservice.core.pagination import Cursor, Limit, Page, check_limit
 from eservice.identity.principal import Principal
-from eservice.queues.service import list_requests
 from eservice.requests import assignment, service, transitions
 from eservice.requests.http import (
-    Cursor,
     IfMatch,
-    Limit,
-    ListQuery,
     etag,
-    list_query_provider,
     parse_if_match,
 )
 from eservice.requests.presenters import (
     present_event,
     present_request,
-    present_requests,
     present_transition,
-    services_for,
 )
 from eservice.requests.schemas import (
     AssigneeIn,
@@ -79,27 +72,6 @@ async def file_request(
     return await create_once(
         db_session, principal, idempotency_key, "POST", "/api/v1/requests", data, produce
     )
-
-
-@get(
-    "/api/v1/requests",
-    tags=TAGS,
-    summary="Requests the caller may see",
-    dependencies={"list_query": list_query_provider(default_sort="created_at")},
-)
-async def list_visible_requests(
-    db_session: Session, principal: Caller, list_query: NamedDependency[ListQuery]
-) -> Page[RequestOut]:
-    rows, next_cursor = await list_requests(
-        db_session,
-        principal,
-        list_query.filters,
-        sort=list_query.sort,
-        cursor=list_query.cursor,
-        limit=list_query.limit,
-    )
-    services = await services_for(db_session, rows)
-    return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
 
 
 @get("/api/v1/requests/{request_id:uuid}", tags=TAGS, summary="One request")
@@ -214,7 +186,6 @@ async def change_assignee(
 
 routes = [
     file_request,
-    list_visible_requests,
     read_request,
     change_draft,
     list_request_events,

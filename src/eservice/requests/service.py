@@ -14,17 +14,16 @@ from eservice.catalog.service import PublishedService, get_published_service, va
 from eservice.core.bounds import check_storable
 from eservice.core.config import Settings
 from eservice.core.errors import (
-    BadRequest,
     Conflict,
     FieldError,
     Forbidden,
     NotFound,
     ValidationFailed,
 )
-from eservice.core.pagination import decode_cursor, encode_cursor
+from eservice.core.pagination import AfterId, decode_cursor, encode_cursor
+from eservice.events.schemas import NotifyTarget
 from eservice.identity.principal import Principal
 from eservice.identity.repository import get_user
-from eservice.notifications.events import NotifyTarget
 from eservice.requests import history, repository
 from eservice.requests.access import (
     WRITE_SCOPE,
@@ -249,12 +248,8 @@ async def list_history(
     limit: int,
 ) -> tuple[list[RequestEventRow], str | None]:
     """One page of the history, oldest first; citizens and clients see public events only."""
-    after = decode_cursor(cursor, 1)
-    after_id = None
-    if after is not None:
-        if not isinstance(after[0], int) or isinstance(after[0], bool):
-            raise BadRequest("cursor is not valid")
-        after_id = after[0]
+    key = decode_cursor(cursor, AfterId)
+    after_id = None if key is None else key.id
     rows = await repository.list_events(
         session,
         row.id,
@@ -262,7 +257,7 @@ async def list_history(
         limit=limit + 1,
         public_only=not sees_internal(principal),
     )
-    next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    next_cursor = encode_cursor(AfterId(rows[limit - 1].id)) if len(rows) > limit else None
     return rows[:limit], next_cursor
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.db import json_text
 from eservice.core.transaction import driver_connection
-from eservice.notifications.events import PublishedEvent
-from eservice.notifications.tables import OutboxRow
+from eservice.events.schemas import PublishedEvent
+from eservice.events.tables import OutboxRow
 
 NOTIFY_CHANNEL = "eservice_events"
 _PUBLISH = (

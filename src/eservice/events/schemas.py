@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 from uuid import UUID
 
 import msgspec
@@ -16,14 +16,7 @@ EventType = Literal[
     "request.attachment_added",
     "request.overdue",
 ]
-EVENT_TYPES: tuple[str, ...] = (
-    "request.submitted",
-    "request.transitioned",
-    "request.commented",
-    "request.assigned",
-    "request.attachment_added",
-    "request.overdue",
-)
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 NotifyTarget = Literal["applicant", "assignee", "department"]
 
 
