@@ -117,8 +117,12 @@ def run_pgbench(
     concurrency: int,
     duration: float,
     variables: dict[str, str],
+    minimal: bool = False,
 ) -> Measurement:
-    """pgbench on ``sql/<operation>.sql`` (prepared statements, like asyncpg)."""
+    """pgbench on ``sql/<operation>.sql`` (the API's own statements) or, with ``minimal``, on
+    ``sql/minimal/<operation>.sql`` (the least SQL for the same result); prepared statements,
+    like asyncpg."""
+    script = SQL / "minimal" / f"{operation}.sql" if minimal else SQL / f"{operation}.sql"
     with tempfile.TemporaryDirectory(prefix="bench-pgbench-") as tmp:
         command = [
             pg_bin("pgbench"),
@@ -135,7 +139,7 @@ def run_pgbench(
             "--log-prefix",
             str(Path(tmp) / "pgbench_log"),
             "-f",
-            str(SQL / f"{operation}.sql"),
+            str(script),
         ]
         for name, value in variables.items():
             command += ["-D", f"{name}={value}"]
@@ -148,7 +152,7 @@ def run_pgbench(
     failed = _FAILED.search(done.stdout)
     return Measurement(
         operation=operation,
-        side="pgbench",
+        side="minimal" if minimal else "pgbench",
         concurrency=concurrency,
         throughput=float(match.group(1)) if match else 0.0,
         p50_ms=percentile(latencies, 0.50),

@@ -32,9 +32,10 @@ def render(data: dict[str, object]) -> str:
         + (f" ({options['label']})" if options.get("label") else "")
         + ".",
         "",
-        "| operation | c | API ops/s | API p50 ms | API p99 ms | pgbench tps | pgbench p50 ms "
-        "| pgbench p99 ms | API/pgbench |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| operation | c | API ops/s | API p50 ms | API p99 ms | pgbench same SQL tps "
+        "| pgbench minimal SQL tps | bare stack ops/s | API/same SQL | API/minimal SQL "
+        "| API/bare |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     seen: list[tuple[str, int]] = []
     for m in rows:
@@ -42,12 +43,18 @@ def render(data: dict[str, object]) -> str:
             seen.append((m["operation"], m["concurrency"]))
     for op, c in seen:
         api = by_key.get((op, "api", c), {})
-        pg = by_key.get((op, "pgbench", c), {})
-        share = api["throughput"] / pg["throughput"] if api and pg and pg["throughput"] else None
+        others = [by_key.get((op, side, c), {}) for side in ("pgbench", "minimal", "bare")]
+        shares = [
+            api["throughput"] / o["throughput"] if api and o and o["throughput"] else None
+            for o in others
+        ]
         lines.append(
             f"| {LABELS.get(op, op)} | {c} | {_f(api.get('throughput'), 0)} | "
-            f"{_f(api.get('p50_ms'))} | {_f(api.get('p99_ms'))} | {_f(pg.get('throughput'), 0)} | "
-            f"{_f(pg.get('p50_ms'))} | {_f(pg.get('p99_ms'))} | {_f(share, 2)} |"
+            f"{_f(api.get('p50_ms'))} | {_f(api.get('p99_ms'))} | "
+            + " | ".join(_f(o.get("throughput"), 0) for o in others)
+            + " | "
+            + " | ".join(_f(s, 2) for s in shares)
+            + " |"
         )
     scaling = data.get("scaling") or []
     assert isinstance(scaling, list)

@@ -3,7 +3,8 @@
 1. PostgreSQL (embedded unless --database-url), a fresh ``eservice_bench`` database, migrated,
    catalogue published, a citizen and a clerk, 10k requests plus the transition and read pools.
 2. The API as in production (uvicorn, access log off, ``eservice worker`` running).
-3. Per operation and concurrency: wrk against the API, then pgbench on the same SQL.
+3. Per operation and concurrency: wrk against the API, pgbench on the same SQL and on the
+   minimal SQL, and (read, file) wrk against the bare stack (bench/bare.py).
 4. Scaling: queue list and claim at 10k (before 3, on a warm API) and at 1M requests (c=8).
 5. Memory: RSS of each API process over a 60 s mixed run.
 6. One table on stdout; JSON under bench/results/.
@@ -21,23 +22,36 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bench import database, memory, report, seed, server
-from bench.database import say
+from bench.database import plain, say
 from bench.loadgen import ensure_wrk
 from bench.options import Options, parse
 from bench.workload import Workload
 
 SCALING_OPERATIONS = ("queue", "claim")
+BARE_OPERATIONS = ("read", "file")
 SCALING_CONCURRENCY = 8
 
 
-def measure(work: Workload, opts: Options, results: report.Results) -> None:
+def measure(
+    work: Workload, opts: Options, results: report.Results, bare: server.Bare | None
+) -> None:
     for operation in opts.operations:
         if opts.warmup:
             work.api_run(operation, 8, opts.warmup)
+            if bare is not None and operation in BARE_OPERATIONS:
+                work.bare_run(bare.base_url, operation, 8, opts.warmup)
         for concurrency in opts.concurrencies:
-            for side in ("api", "pgbench"):
-                run = work.api_run if side == "api" else work.pgbench_run
-                m = run(operation, concurrency, opts.duration)
+            for side in report.SIDES:
+                if side == "api":
+                    m = work.api_run(operation, concurrency, opts.duration)
+                elif side == "bare":
+                    if bare is None or operation not in BARE_OPERATIONS:
+                        continue
+                    m = work.bare_run(bare.base_url, operation, concurrency, opts.duration)
+                else:
+                    m = work.pgbench_run(
+                        operation, concurrency, opts.duration, minimal=side == "minimal"
+                    )
                 results.measurements.append(m)
                 say(
                     f"{operation:<10} c={concurrency:<3} {side:<7} {m.throughput:8.0f}/s "
@@ -123,13 +137,23 @@ def run_all(opts: Options, admin_url: str) -> report.Results:
     results.options["db_pool_size"] = db.settings.db_pool_size
     results.options["db_max_overflow"] = db.settings.db_max_overflow
     api = server.start(db.env, opts.port, opts.api_workers, opts.data_dir / "logs")
+    bare_env = {
+        **db.env,
+        "BENCH_BARE_DSN": plain(db.url),
+        "BENCH_BARE_CITIZEN": str(accounts.citizen_id),
+    }
+    try:
+        bare = server.start_bare(bare_env, opts.port + 1, opts.api_workers, opts.data_dir / "logs")
+    except BaseException:
+        api.stop()
+        raise
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
             work = Workload(db=db, api=api, accounts=accounts, scratch=Path(scratch))
             small: dict[str, report.Measurement] = {}
             if opts.scaling:
                 small = scaling_point(work, opts, opts.scaling_small)
-            measure(work, opts, results)
+            measure(work, opts, results, bare)
             if opts.scaling:
                 say(f"growing to {opts.scaling_large} requests ...")
                 t0 = time.monotonic()
@@ -140,6 +164,7 @@ def run_all(opts: Options, admin_url: str) -> report.Results:
             if opts.memory:
                 results.memory = memory_run(work, opts.memory_duration)
     finally:
+        bare.stop()
         api.stop()
     return results
 

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,15 +71,20 @@ def _serves(pid: int) -> bool:
     return b"resource_tracker" not in cmdline
 
 
-def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
+def _wait_ready(
+    base_url: str, proc: subprocess.Popen[bytes], log_path: Path, path: str = "/health/ready"
+) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise SystemExit(f"bench: the API exited early; see {log_path}")
         try:
-            with urllib.request.urlopen(base_url + "/health/ready", timeout=2) as response:
+            with urllib.request.urlopen(base_url + path, timeout=2) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404 and path != "/health/ready":
+                return  # the bare stack answers, and the id it was asked for does not exist
         except OSError:
             pass
         time.sleep(0.3)
@@ -121,6 +127,64 @@ def start(env: dict[str, str], port: int, workers: int, log_dir: Path) -> Api:
         raise
     say(f"API ready at {base_url} ({workers} uvicorn process(es), worker running)")
     return api
+
+
+@dataclass
+class Bare:
+    """The bare stack (bench/bare.py) under uvicorn, as many processes as the API."""
+
+    base_url: str
+    server: subprocess.Popen[bytes]
+    log: object
+
+    def stop(self) -> None:
+        if self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+        try:
+            self.server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait()
+        self.log.close()  # type: ignore[attr-defined]
+
+
+def start_bare(env: dict[str, str], port: int, workers: int, log_dir: Path) -> Bare:
+    """Serve bench/bare.py the way ``eservice serve`` serves the API (uvicorn, uvloop,
+    httptools, no access log, ``workers`` processes); wait until it answers."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = (log_dir / "bare.log").open("ab")
+    command = [
+        str(VENV_BIN / "python"),
+        "-m",
+        "uvicorn",
+        "bench.bare:app",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    cwd = Path(__file__).resolve().parent.parent
+    server = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=log)
+    bare = Bare(f"http://127.0.0.1:{port}", server, log)
+    try:
+        _wait_ready(
+            bare.base_url,
+            server,
+            log_dir / "bare.log",
+            path="/api/v1/requests/00000000-0000-0000-0000-000000000000",
+        )
+    except BaseException:
+        bare.stop()
+        raise
+    say(f"bare stack ready at {bare.base_url} ({workers} uvicorn process(es))")
+    return bare
 
 
 def rss_kib(pid: int) -> int:

@@ -7,7 +7,7 @@ import hashlib
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
@@ -122,6 +122,17 @@ class Workload:
 
         asyncio.run(run())
 
+    def bare_run(
+        self, base_url: str, operation: str, concurrency: int, duration: float
+    ) -> Measurement:
+        """The bare stack (bench/bare.py) under the same wrk script as the API."""
+        self.settle()
+        pool = self.read_pool() if operation == "read" else None
+        measured = run_wrk(
+            operation, base_url, concurrency=concurrency, duration=duration, token="-", pool=pool
+        )
+        return replace(measured, side="bare")
+
     def api_run(self, operation: str, concurrency: int, duration: float) -> Measurement:
         self.settle()
         tokens = self.tokens()
@@ -150,7 +161,9 @@ class Workload:
             pool=pool,
         )
 
-    def pgbench_run(self, operation: str, concurrency: int, duration: float) -> Measurement:
+    def pgbench_run(
+        self, operation: str, concurrency: int, duration: float, *, minimal: bool = False
+    ) -> Measurement:
         self.settle()
         variables = {
             "clerk": str(self.accounts.clerk_id),
@@ -169,6 +182,7 @@ class Workload:
                     concurrency=concurrency,
                     duration=duration,
                     variables=variables,
+                    minimal=minimal,
                 )
         return run_pgbench(
             operation,
@@ -176,4 +190,5 @@ class Workload:
             concurrency=concurrency,
             duration=duration,
             variables=variables,
+            minimal=minimal,
         )

@@ -21,37 +21,46 @@ def test_ratio_is_api_throughput_over_pgbench_throughput() -> None:
     assert ratio(_m("read", "api", 32, 400), _m("read", "pgbench", 32, 0)) is None
 
 
-def test_table_shows_both_sides_and_the_ratio_per_operation_and_concurrency() -> None:
+def test_table_shows_every_side_and_the_ratios_per_operation_and_concurrency() -> None:
     results = Results(machine={}, options={})
     results.measurements += [
         _m("file", "api", 1, 100),
         _m("file", "pgbench", 1, 400),
+        _m("file", "minimal", 1, 1000),
         _m("file", "api", 32, 350),
         _m("file", "pgbench", 32, 1000),
+        _m("file", "minimal", 32, 1400),
+        _m("file", "bare", 32, 700),
     ]
     lines = table(results).splitlines()
     row_c1 = next(line for line in lines if line.startswith("file a request") and " 1 |" in line)
     row_c32 = next(line for line in lines if line.startswith("file a request") and " 32 |" in line)
-    assert row_c1.rstrip().endswith("0.25")
-    assert row_c32.rstrip().endswith("0.35")
+    assert row_c1.split()[-3:] == ["0.25", "0.10", "-"]
+    assert row_c32.split()[-3:] == ["0.35", "0.25", "0.50"]
     assert results.ratios() == {"file": {1: 0.25, 32: 0.35}}
+    assert results.ratios("minimal") == {"file": {1: 0.1, 32: 0.25}}
+    assert results.to_json()["ratios_minimal_sql"] == {"file": {"1": 0.1, "32": 0.25}}
 
 
-def test_targets_are_checked_at_the_highest_concurrency() -> None:
+def test_targets_are_checked_at_the_highest_concurrency_against_the_minimal_sql() -> None:
     results = Results(machine={}, options={})
     results.measurements += [
-        _m("file", "api", 32, 300, p99=30.0),
-        _m("file", "pgbench", 32, 1000),
+        _m("file", "api", 32, 300, p99=70.0),
+        _m("file", "pgbench", 32, 400),
+        _m("file", "minimal", 32, 1000),
         _m("read", "api", 32, 300, p99=10.0),
         _m("read", "pgbench", 32, 1000),
+        _m("read", "minimal", 32, 1000),
+        _m("queue", "api", 32, 300, p99=90.0),
     ]
     results.scaling.append({"operation": "claim", "side": "api", "cost_ratio": 1.1})
     results.memory = {"drift": 0.2}
     checks = {c["target"]: c["met"] for c in results.targets()}
-    assert checks["file: API/pgbench at c=32 >= 0.35"] is False
-    assert checks["read: API/pgbench at c=32 >= 0.25"] is True
-    assert checks["file: p99 at c=32 <= 25.0 ms"] is False
-    assert checks["read: p99 at c=32 <= 25.0 ms"] is True
+    assert checks["file: API/pgbench minimal SQL at c=32 >= 0.4"] is False
+    assert checks["read: API/pgbench minimal SQL at c=32 >= 0.2"] is True
+    assert checks["file: p99 at c=32 <= 60 ms"] is False
+    assert checks["read: p99 at c=32 <= 25 ms"] is True
+    assert not any(name.startswith("queue: p99") for name in checks)  # no p99 goal for lists
     assert checks["claim: cost at large / small <= 1.3"] is True
     assert checks["memory drift of one API process <= 10%"] is False
 

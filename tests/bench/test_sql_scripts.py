@@ -125,3 +125,74 @@ def test_release_finds_the_clerks_requests_through_the_assignee_index(
         return "\n".join(row[0] for row in rows)
 
     assert "ix_requests_assignee_open" in asyncio.run(plan())
+
+
+def test_every_minimal_script_writes_the_same_rows_in_one_statement(
+    database_url: str, settings: Settings
+) -> None:
+    accounts = seed.accounts(settings, database_url)
+    asyncio.run(seed.seed_requests(database_url, accounts, 200, pools=True))
+    url = database_url
+    for name in ("file", "transition", "read", "queue", "claim"):
+        statements = [
+            line
+            for line in (SQL / "minimal" / f"{name}.sql").read_text().splitlines()
+            if line and not line.startswith(("--", "\\"))
+        ]
+        assert len(statements) == 1, name  # one round trip, its own implicit transaction
+
+    _pgbench(url, "minimal/file", accounts)
+    assert (
+        _value(
+            url,
+            "SELECT count(*) FROM requests WHERE state = 'submitted' "
+            "AND due_at IS NOT NULL AND reference LIKE 'PB-%'",
+        )
+        == 6
+    )
+    assert _value(url, "SELECT count(*) FROM request_events WHERE type = 'submitted'") == 6
+    assert (
+        _value(url, "SELECT count(*) FROM outbox WHERE payload ->> 'type' = 'request.submitted'")
+        == 6
+    )
+
+    _pgbench(url, "minimal/transition", accounts, pool=str(seed.TRANSITION_POOL // 2))
+    assert _value(url, "SELECT sum(version - 1) FROM requests WHERE reference LIKE 'TR-%'") == 6
+    assert _value(url, "SELECT count(*) FROM request_events WHERE type = 'transitioned'") == 6
+    assert (
+        _value(url, "SELECT count(*) FROM outbox WHERE payload ->> 'type' = 'request.transitioned'")
+        == 6
+    )
+
+    _pgbench(url, "minimal/read", accounts, pool=str(seed.READ_POOL))
+    _pgbench(url, "minimal/queue", accounts)
+    assert _value(url, "SELECT count(*) FROM request_access_log") == 0  # reads write nothing
+
+    asyncio.run(_release(url, accounts))
+    assigned = f"SELECT count(*) FROM requests WHERE assignee_id = '{accounts.clerk_id}'"
+    before = _value(url, assigned)
+    _pgbench(url, "minimal/claim", accounts)
+    assert _value(url, "SELECT count(*) FROM request_events WHERE type = 'assigned'") == 6
+    assert _value(url, assigned) == before + 6  # type: ignore[operator]
+
+
+def test_the_bare_stack_runs_the_minimal_statements(database_url: str, settings: Settings) -> None:
+    from bench import bare
+
+    accounts = seed.accounts(settings, database_url)
+    asyncio.run(seed.seed_requests(database_url, accounts, 10, pools=True))
+
+    async def run() -> tuple[object, object]:
+        conn = await asyncpg.connect(plain(database_url))
+        try:
+            read = await conn.fetchrow(bare.READ, pool_id("rd", 1))
+            await conn.execute(bare.FILE, accounts.citizen_id)
+            filed = await conn.fetchval("SELECT count(*) FROM outbox")
+        finally:
+            await conn.close()
+        return read, filed
+
+    read, filed = asyncio.run(run())
+    assert read is not None
+    assert read["id"] == pool_id("rd", 1)  # type: ignore[index]
+    assert filed == 1

@@ -1,0 +1,3 @@
+-- The least SQL for the same result as GET /api/v1/queues/verkehr/requests (first page of 20
+-- by due date): the keyset select alone (the API also logs the staff read of each row).
+SELECT id, reference, service_code, service_version, title, department, state, version, applicant_id, filed_by_kind, filed_by_id, assignee_id, priority, data, location, sla_business_days, sla_state, sla_paused_at, due_at, overdue_at, created_at, submitted_at, updated_at, closed_at FROM requests WHERE department IN ('verkehr') AND submitted_at IS NOT NULL ORDER BY coalesce(due_at, 'infinity'::timestamptz) ASC, id ASC LIMIT 21;
