@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from eservice.workflow.definitions import Actor, NotifyTarget, SlaClock
+from eservice.events.schemas import NotifyTarget
+from eservice.workflow.definitions import Actor, SlaClock
 
 
 class DocumentOut(msgspec.Struct):

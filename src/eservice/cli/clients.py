@@ -14,6 +14,7 @@ from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.errors import DomainError
 from eservice.core.transaction import transaction
 from eservice.identity import service
+from eservice.identity.principal import Scope
 
 
 def register(commands: Subcommands) -> None:
@@ -29,8 +30,7 @@ def register(commands: Subcommands) -> None:
         "--scope",
         required=True,
         action="append",
-        help="e.g. requests:read, requests:write, requests:transition, subscriptions:manage; "
-        "repeat for several",
+        help=f"one of {', '.join(Scope)}; repeat for several",
     )
     create.add_argument(
         "--service",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from eservice.core.config import Settings
 from eservice.core.errors import Forbidden, NotFound
-from eservice.identity.principal import Principal
+from eservice.identity.principal import Principal, Scope
 
 
 def require_citizen(principal: Principal) -> None:
@@ -37,10 +37,10 @@ def require_admin(principal: Principal) -> None:
     require_role(principal, "admin")
 
 
-def require_scope(principal: Principal, scope: str) -> None:
+def require_scope(principal: Principal, scope: Scope) -> None:
     """An API client must hold ``scope``; people are not limited by scopes."""
     if principal.is_client and not principal.has_scope(scope):
-        raise Forbidden(f"This client lacks the scope {scope!r}.")
+        raise Forbidden(f"This client lacks the scope '{scope}'.")
 
 
 def require_department(principal: Principal, department: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 from uuid import UUID
 
@@ -10,6 +11,15 @@ import msgspec
 PrincipalKind = Literal["citizen", "staff", "client"]
 Role = Literal["citizen", "clerk", "supervisor", "admin"]
 STAFF_ROLES: frozenset[str] = frozenset({"clerk", "supervisor", "admin"})
+
+
+class Scope(StrEnum):
+    """What an API client may do. Granted per client; checked with ``Principal.has_scope``."""
+
+    REQUESTS_READ = "requests:read"
+    REQUESTS_WRITE = "requests:write"
+    REQUESTS_TRANSITION = "requests:transition"
+    SUBSCRIPTIONS_MANAGE = "subscriptions:manage"
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,7 +61,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
         """Staff whose roles cover ``department``."""
         return self.is_staff and department in self.departments
 
-    def has_scope(self, scope: str) -> bool:
+    def has_scope(self, scope: Scope) -> bool:
         return self.is_client and scope in self.scopes
 
     def may_use_service(self, code: str) -> bool:

@@ -8,13 +8,18 @@ from uuid import UUID
 
 import msgspec
 
+from eservice.identity.principal import Scope
+
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Locale = Literal["de", "en"]
 StaffRole = Literal["clerk", "supervisor", "admin"]
 Department = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Scope = Annotated[str, msgspec.Meta(min_length=3, max_length=64)]
+ScopeName = Annotated[
+    str,
+    msgspec.Meta(min_length=3, max_length=64, description="one of: " + ", ".join(Scope)),
+]
 ServiceCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 OpaqueToken = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
 
@@ -106,7 +111,7 @@ class StaffUpdateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class ClientCreateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     name: DisplayName
-    scopes: Annotated[list[Scope], msgspec.Meta(min_length=1, max_length=50)]
+    scopes: Annotated[list[ScopeName], msgspec.Meta(min_length=1, max_length=50)]
     services: Annotated[list[ServiceCode], msgspec.Meta(max_length=200)] | None = None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.errors import Conflict, FieldError, ValidationFailed
+from eservice.core.pointers import json_pointer
 from eservice.identity import repository
 from eservice.identity.passwords import (
     hash_secret,
@@ -19,19 +20,13 @@ from eservice.identity.passwords import (
     password_problems,
     verify_secret,
 )
-from eservice.identity.principal import STAFF_ROLES, Principal
+from eservice.identity.principal import STAFF_ROLES, Principal, Scope
 from eservice.identity.tables import ApiClientRow, UserRow
 
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
 DEPARTMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SCOPE_RE = re.compile(r"^[a-z][a-z_]*:[a-z][a-z_]*$")
 SERVICE_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-KNOWN_SCOPES: tuple[str, ...] = (
-    "requests:read",
-    "requests:write",
-    "requests:transition",
-    "subscriptions:manage",
-)
 CLIENT_ID_PREFIX = "cl_"
 CLIENT_SECRET_PREFIX = "cs_"  # noqa: S105 - a prefix, not a secret
 
@@ -197,20 +192,22 @@ async def create_staff(
 
 
 def checked_scopes(scopes: Iterable[str], pointer: str = "/scopes") -> list[str]:
-    result = sorted(set(scopes))
+    given = list(scopes)
+    result = sorted(set(given))
     if not result:
         raise ValidationFailed(
             "A client needs at least one scope.",
             errors=[FieldError(pointer, "At least one scope is required. Mindestens ein Scope.")],
         )
-    for index, scope in enumerate(result):
+    for index, scope in enumerate(given):  # the pointer names the scope where it was given
         if not SCOPE_RE.match(scope) or len(scope) > 64:
             raise ValidationFailed(
                 "A scope is not valid.",
                 errors=[
                     FieldError(
-                        f"{pointer}/{index}",
-                        "Scopes look like 'requests:read'. Scopes haben die Form 'requests:read'.",
+                        json_pointer([index], pointer),
+                        f"Scopes look like '{Scope.REQUESTS_READ}'. "
+                        f"Scopes haben die Form '{Scope.REQUESTS_READ}'.",
                     )
                 ],
             )
@@ -220,16 +217,19 @@ def checked_scopes(scopes: Iterable[str], pointer: str = "/scopes") -> list[str]
 def checked_services(services: Iterable[str] | None) -> list[str] | None:
     if services is None:
         return None
-    result = sorted(set(services))
-    for index, code in enumerate(result):
+    given = list(services)
+    for index, code in enumerate(given):  # the pointer names the code where it was given
         if not SERVICE_CODE_RE.match(code):
             raise ValidationFailed(
                 "A service code is not valid.",
                 errors=[
-                    FieldError(f"/services/{index}", "Not a service code. Kein Leistungskürzel.")
+                    FieldError(
+                        json_pointer([index], "/services"),
+                        "Not a service code. Kein Leistungskürzel.",
+                    )
                 ],
             )
-    return result
+    return sorted(set(given))
 
 
 async def create_api_client(

@@ -17,7 +17,7 @@ from eservice.core.config import Settings
 from eservice.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from eservice.core.pagination import AfterId, Page, TimeAndId, decode_cursor, encode_cursor
 from eservice.identity.guards import require_client, require_scope
-from eservice.identity.principal import Principal
+from eservice.identity.principal import Principal, Scope
 from eservice.notifications import delivery_repository, repository
 from eservice.notifications.crypto import new_webhook_secret, seal
 from eservice.notifications.emails import language
@@ -36,7 +36,6 @@ from eservice.notifications.tables import (
     SubscriptionRow,
 )
 
-MANAGE_SCOPE = "subscriptions:manage"
 MAX_SUBSCRIPTIONS_PER_CLIENT = 50
 
 _INBOX_TITLES: dict[str, dict[str, str]] = {
@@ -138,7 +137,7 @@ async def mark_notification_read(
 
 def _require_manager(principal: Principal) -> None:
     require_client(principal)
-    require_scope(principal, MANAGE_SCOPE)
+    require_scope(principal, Scope.SUBSCRIPTIONS_MANAGE)
 
 
 def present_subscription(row: SubscriptionRow, secret: str | None = None) -> SubscriptionOut:

@@ -22,14 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from eservice.core.db import normalise_database_url
 from eservice.events.outbox import NOTIFY_CHANNEL
 from eservice.events.schemas import PublishedEvent
-from eservice.identity.principal import Principal
+from eservice.identity.principal import Principal, Scope
 from eservice.notifications import repository
 from eservice.notifications.fanout import webhook_body
 from eservice.notifications.metrics import STREAM_CLIENTS
 
 log = logging.getLogger(__name__)
 
-READ_SCOPE = "requests:read"
 QUEUE_SIZE = 1000
 RESUME_LIMIT = 1000
 _CHECK_EVERY = 30.0
@@ -45,7 +44,9 @@ def may_see(principal: Principal, event: PublishedEvent) -> bool:
     if principal.is_staff:
         return principal.works_in(event.department)
     if principal.is_client:
-        return principal.has_scope(READ_SCOPE) and principal.may_use_service(event.service_code)
+        return principal.has_scope(Scope.REQUESTS_READ) and principal.may_use_service(
+            event.service_code
+        )
     return False
 
 

@@ -7,14 +7,13 @@ from uuid import UUID
 
 import msgspec
 
-from eservice.identity.principal import Principal
+from eservice.identity.principal import Principal, Scope
 from eservice.requests.tables import RequestRow
 from eservice.workflow.definitions import Actor
 
-READ_SCOPE = "requests:read"
-WRITE_SCOPE = "requests:write"
-TRANSITION_SCOPE = "requests:transition"
-CLIENT_SCOPES = frozenset({READ_SCOPE, WRITE_SCOPE, TRANSITION_SCOPE})
+CLIENT_SCOPES: frozenset[str] = frozenset(
+    {Scope.REQUESTS_READ, Scope.REQUESTS_WRITE, Scope.REQUESTS_TRANSITION}
+)
 
 ActorKind = Literal["citizen", "staff", "client", "system"]
 
@@ -61,7 +60,9 @@ def may_see(principal: Principal, request: RequestRow) -> bool:
 
 def client_sees_all(principal: Principal) -> bool:
     """Clients that read or move requests see every filed request of their services."""
-    return principal.has_scope(READ_SCOPE) or principal.has_scope(TRANSITION_SCOPE)
+    return principal.has_scope(Scope.REQUESTS_READ) or principal.has_scope(
+        Scope.REQUESTS_TRANSITION
+    )
 
 
 def sees_internal(principal: Principal) -> bool:
@@ -81,7 +82,7 @@ def workflow_actors(principal: Principal, request: RequestRow) -> frozenset[Acto
     """The workflow actors the caller counts as for this request (empty: may fire nothing)."""
     actors: set[Actor] = set()
     if is_applicant(principal, request) and (
-        principal.is_citizen or principal.has_scope(WRITE_SCOPE)
+        principal.is_citizen or principal.has_scope(Scope.REQUESTS_WRITE)
     ):
         actors.add("applicant")
     if is_staff_of(principal, request):
@@ -91,7 +92,7 @@ def workflow_actors(principal: Principal, request: RequestRow) -> frozenset[Acto
             actors.add("supervisor")
     if (
         principal.is_client
-        and principal.has_scope(TRANSITION_SCOPE)
+        and principal.has_scope(Scope.REQUESTS_TRANSITION)
         and principal.may_use_service(request.service_code)
     ):
         actors.add("client")

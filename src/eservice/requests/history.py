@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.events.outbox import publish_event
 from eservice.events.schemas import EventType, NotifyTarget, PublishedEvent
+from eservice.identity.principal import Principal
 from eservice.requests import repository
 from eservice.requests.access import EventActor
 from eservice.requests.tables import RequestEventRow, RequestRow
@@ -36,6 +37,22 @@ _PUBLISHED: dict[str, EventType] = {
     "attachment_added": "request.attachment_added",
     "overdue": "request.overdue",
 }
+
+
+def staff_on_it(request: RequestRow) -> tuple[NotifyTarget, ...]:
+    """Whoever works on ``request``: its assignee, else its department's staff."""
+    return ("assignee",) if request.assignee_id is not None else ("department",)
+
+
+def whom_to_notify(
+    principal: Principal, request: RequestRow, *, public: bool
+) -> tuple[NotifyTarget, ...]:
+    """Whom to tell of what ``principal`` added to ``request`` (a comment, a file): staff tell
+    the applicant of public additions, nobody of internal ones; applicants and API clients
+    tell the staff working on it."""
+    if principal.is_staff:
+        return ("applicant",) if public else ()
+    return staff_on_it(request)
 
 
 async def record(

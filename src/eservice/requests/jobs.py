@@ -121,6 +121,6 @@ async def flag_overdue(
                 occurred_at=now,
                 visibility="internal",
                 data={"due_at": row.due_at.isoformat() if row.due_at else None},
-                notify=("assignee",) if row.assignee_id is not None else ("department",),
+                notify=history.staff_on_it(row),
             )
     return len(rows)

@@ -21,12 +21,10 @@ from eservice.core.errors import (
     ValidationFailed,
 )
 from eservice.core.pagination import AfterId, decode_cursor, encode_cursor
-from eservice.events.schemas import NotifyTarget
-from eservice.identity.principal import Principal
+from eservice.identity.principal import Principal, Scope
 from eservice.identity.repository import get_user
 from eservice.requests import history, repository
 from eservice.requests.access import (
-    WRITE_SCOPE,
     event_actor,
     is_applicant,
     may_see,
@@ -70,8 +68,8 @@ def check_may_file(settings: Settings, principal: Principal, payload: FilingIn) 
             raise Forbidden("Verify your email address before filing requests.")
         return
     if principal.is_client:
-        if not principal.has_scope(WRITE_SCOPE):
-            raise Forbidden(f"Filing requests needs the scope {WRITE_SCOPE}.")
+        if not principal.has_scope(Scope.REQUESTS_WRITE):
+            raise Forbidden(f"Filing requests needs the scope {Scope.REQUESTS_WRITE}.")
         if not principal.may_use_service(payload.service):
             raise Forbidden(f"This client may not file requests for {payload.service}.")
         return
@@ -207,12 +205,6 @@ async def update_draft(
     return updated
 
 
-def comment_notify(principal: Principal, row: RequestRow, public: bool) -> tuple[NotifyTarget, ...]:
-    if principal.is_staff:
-        return ("applicant",) if public else ()
-    return ("assignee",) if row.assignee_id is not None else ("department",)
-
-
 async def add_comment(
     session: AsyncSession, principal: Principal, row: RequestRow, payload: CommentIn
 ) -> RequestEventRow:
@@ -221,9 +213,9 @@ async def add_comment(
     if internal and not sees_internal(principal):
         raise Forbidden("Only staff may write internal comments.")
     if principal.is_client and not (
-        principal.has_scope(WRITE_SCOPE) or principal.has_scope("requests:transition")
+        principal.has_scope(Scope.REQUESTS_WRITE) or principal.has_scope(Scope.REQUESTS_TRANSITION)
     ):
-        raise Forbidden(f"Commenting needs the scope {WRITE_SCOPE}.")
+        raise Forbidden(f"Commenting needs the scope {Scope.REQUESTS_WRITE}.")
     if row.submitted_at is None and principal.is_staff:
         raise NotFound("No request with this id.")
     check_storable(payload.body, "/body")
@@ -235,7 +227,7 @@ async def add_comment(
         occurred_at=datetime.now(UTC),
         visibility=payload.visibility,
         comment=payload.body,
-        notify=comment_notify(principal, row, not internal),
+        notify=history.whom_to_notify(principal, row, public=not internal),
     )
 
 
@@ -270,11 +262,6 @@ async def record_attachment_event(  # noqa: PLR0917 - positional by contract
     internal: bool,
 ) -> RequestEventRow:
     """History row and ``request.attachment_added`` for a new attachment (caller's transaction)."""
-    target: tuple[NotifyTarget, ...]
-    if principal.is_staff:
-        target = () if internal else ("applicant",)
-    else:
-        target = ("assignee",) if request.assignee_id is not None else ("department",)
     return await history.record(
         session,
         request,
@@ -283,5 +270,5 @@ async def record_attachment_event(  # noqa: PLR0917 - positional by contract
         occurred_at=datetime.now(UTC),
         visibility="internal" if internal else "public",
         data={"attachment_id": str(attachment_id), "kind": kind},
-        notify=target,
+        notify=history.whom_to_notify(principal, request, public=not internal),
     )

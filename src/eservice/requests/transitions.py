@@ -28,6 +28,7 @@ from eservice.identity.principal import Principal
 from eservice.requests import history, repository
 from eservice.requests.access import EventActor, event_actor, workflow_actors
 from eservice.requests.deadlines import BusinessCalendar, calendar_for
+from eservice.requests.http import etag
 from eservice.requests.schemas import TransitionIn
 from eservice.requests.tables import RequestRow
 from eservice.workflow.definitions import SUBMIT_TRANSITION, Transition
@@ -55,7 +56,7 @@ def check_if_match(row: RequestRow, if_match: int | None) -> None:
     if if_match != row.version:
         raise PreconditionFailed(
             f"The request has changed (version {row.version}); reload it and try again.",
-            headers={"ETag": f'"{row.version}"'},
+            headers={"ETag": etag(row.version)},
         )
 
 

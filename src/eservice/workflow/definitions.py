@@ -11,8 +11,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from eservice.events.schemas import NotifyTarget
+
 Actor = Literal["applicant", "clerk", "supervisor", "system", "client"]
-NotifyTarget = Literal["applicant", "assignee", "department"]
 SlaClock = Literal["runs", "paused", "stopped"]
 Language = Literal["de", "en"]
 

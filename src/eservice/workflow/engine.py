@@ -13,10 +13,10 @@ from typing import Literal
 
 import msgspec
 
+from eservice.events.schemas import NotifyTarget
 from eservice.workflow.definitions import (
     Actor,
     Labels,
-    NotifyTarget,
     SlaClock,
     Timer,
     Transition,
