@@ -26,7 +26,7 @@ from eservice.attachments.tables import AttachmentRow
 from eservice.catalog.service import PublishedService, get_published_service
 from eservice.core.config import Settings
 from eservice.core.errors import Conflict, Forbidden, NotFound
-from eservice.core.pagination import TimeAndId, decode_cursor, encode_cursor
+from eservice.core.pagination import TimeAndId, created_key, cut_page, decode_cursor
 from eservice.identity.principal import Principal
 from eservice.requests.access import is_applicant, sees_internal
 from eservice.requests.service import get_request_for
@@ -85,11 +85,8 @@ async def list_request_attachments(
         limit=limit + 1,
     )
     service = await service_of(session, request)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(TimeAndId(last.created_at, last.id))
-    return [present(row, service, principal.locale) for row in rows[:limit]], next_cursor
+    page, next_cursor = cut_page(rows, limit, created_key)
+    return [present(row, service, principal.locale) for row in page], next_cursor
 
 
 async def _visible_attachment(

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import case, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from eservice.catalog.tables import (
     DepartmentRow,
@@ -28,6 +29,19 @@ class VersionRef(NamedTuple):
     workflow_name: str
     workflow_version: int
     workflow_digest: str
+
+
+# The columns of a VersionRef, and the join from a service version to its workflow version.
+_VERSION_REF = (
+    ServiceVersionRow.version,
+    ServiceVersionRow.digest,
+    ServiceVersionRow.workflow_name,
+    ServiceVersionRow.workflow_version,
+    WorkflowVersionRow.digest,
+)
+_ITS_WORKFLOW = (WorkflowVersionRow.name == ServiceVersionRow.workflow_name) & (
+    WorkflowVersionRow.version == ServiceVersionRow.workflow_version
+)
 
 
 async def lock_for_load(session: AsyncSession) -> None:
@@ -129,18 +143,8 @@ async def find_service_version(
     )
     row = (
         await session.execute(
-            select(
-                ServiceVersionRow.version,
-                ServiceVersionRow.digest,
-                ServiceVersionRow.workflow_name,
-                ServiceVersionRow.workflow_version,
-                WorkflowVersionRow.digest,
-            )
-            .join(
-                WorkflowVersionRow,
-                (WorkflowVersionRow.name == ServiceVersionRow.workflow_name)
-                & (WorkflowVersionRow.version == ServiceVersionRow.workflow_version),
-            )
+            select(*_VERSION_REF)
+            .join(WorkflowVersionRow, _ITS_WORKFLOW)
             .where(ServiceVersionRow.code == code, ServiceVersionRow.version == wanted)
         )
     ).one_or_none()
@@ -152,24 +156,13 @@ async def current_service_versions(
 ) -> list[tuple[str, VersionRef]]:
     """The current version of each service, ordered by code, after the code ``after``."""
     query = (
-        select(
-            ServiceVersionRow.code,
-            ServiceVersionRow.version,
-            ServiceVersionRow.digest,
-            ServiceVersionRow.workflow_name,
-            ServiceVersionRow.workflow_version,
-            WorkflowVersionRow.digest,
-        )
+        select(ServiceVersionRow.code, *_VERSION_REF)
         .join(
             ServiceRow,
             (ServiceRow.code == ServiceVersionRow.code)
             & (ServiceRow.current_version == ServiceVersionRow.version),
         )
-        .join(
-            WorkflowVersionRow,
-            (WorkflowVersionRow.name == ServiceVersionRow.workflow_name)
-            & (WorkflowVersionRow.version == ServiceVersionRow.workflow_version),
-        )
+        .join(WorkflowVersionRow, _ITS_WORKFLOW)
         .order_by(ServiceVersionRow.code)
         .limit(limit)
     )
@@ -185,28 +178,31 @@ async def service_definitions(
     session: AsyncSession, keys: list[tuple[str, int]]
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """Stored definitions of the given service versions, in one query."""
-    if not keys:
-        return {}
-    rows = await session.execute(
-        select(
-            ServiceVersionRow.code, ServiceVersionRow.version, ServiceVersionRow.definition
-        ).where(tuple_(ServiceVersionRow.code, ServiceVersionRow.version).in_(keys))
-    )
-    return {(code, version): definition for code, version, definition in rows}
+    table = ServiceVersionRow
+    return await _definitions(session, table.code, table.version, table.definition, keys)
 
 
 async def workflow_definitions(
     session: AsyncSession, keys: list[tuple[str, int]]
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """Stored definitions of the given workflow versions, in one query."""
+    table = WorkflowVersionRow
+    return await _definitions(session, table.name, table.version, table.definition, keys)
+
+
+async def _definitions(
+    session: AsyncSession,
+    name: InstrumentedAttribute[str],
+    version: InstrumentedAttribute[int],
+    definition: InstrumentedAttribute[dict[str, Any]],
+    keys: list[tuple[str, int]],
+) -> dict[tuple[str, int], dict[str, Any]]:
     if not keys:
         return {}
     rows = await session.execute(
-        select(
-            WorkflowVersionRow.name, WorkflowVersionRow.version, WorkflowVersionRow.definition
-        ).where(tuple_(WorkflowVersionRow.name, WorkflowVersionRow.version).in_(keys))
+        select(name, version, definition).where(tuple_(name, version).in_(keys))
     )
-    return {(name, version): definition for name, version, definition in rows}
+    return {(n, v): d for n, v, d in rows}
 
 
 async def find_workflow_version(

@@ -14,7 +14,13 @@ from eservice.catalog import service
 from eservice.catalog.http import NEGOTIATED, Negotiated
 from eservice.catalog.presenters import service_out, workflow_out
 from eservice.catalog.schemas import ServiceOut, ServicePage, WorkflowOut
-from eservice.core.pagination import Cursor, Limit, check_limit, decode_cursor, encode_cursor
+from eservice.core.pagination import (
+    Cursor,
+    Limit,
+    check_limit,
+    cut_page,
+    decode_cursor,
+)
 from eservice.workflow.diagram import mermaid
 
 TAGS = ["catalogue"]
@@ -49,8 +55,7 @@ async def list_services(
         db_session, after=None if after is None else after[0], limit=size + 1
     )
     departments = await service.department_names(db_session)
-    page = services[:size]
-    next_cursor = encode_cursor((page[-1].code,)) if len(services) > size else None
+    page, next_cursor = cut_page(services, size, lambda published: (published.code,))
     items = [service_out(s, negotiated.language, departments) for s in page]
     return negotiated.answer(ServicePage(items=items, next_cursor=next_cursor))
 

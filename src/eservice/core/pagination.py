@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
@@ -49,6 +50,16 @@ class AfterId(msgspec.Struct, frozen=True, array_like=True, forbid_unknown_field
     id: int
 
 
+def created_key(row: Any) -> TimeAndId:
+    """The key of a row of a list ordered by ``(created_at, id)``."""
+    return TimeAndId(row.created_at, row.id)
+
+
+def id_key(row: Any) -> AfterId:
+    """The key of a row of a list ordered by its integer ``id``."""
+    return AfterId(row.id)
+
+
 class Page(msgspec.Struct, Generic[T]):
     """A page of a list; ``next_cursor`` is null on the last page."""
 
@@ -70,6 +81,13 @@ def encode_cursor(key: Any) -> str:
     such as ``TimeAndId`` or a tuple of JSON-encodable values)."""
     raw = msgspec.json.encode(key)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cut_page(rows: Sequence[T], limit: int, key: Callable[[T], Any]) -> tuple[list[T], str | None]:
+    """The first ``limit`` of ``rows`` (fetched as ``limit + 1`` to learn whether more follow)
+    and the cursor after the last of them (None on the last page)."""
+    page = list(rows[:limit])
+    return page, encode_cursor(key(page[-1])) if len(rows) > limit else None
 
 
 def invalid_cursor() -> BadRequest:

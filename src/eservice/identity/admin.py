@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest, NotFound
-from eservice.core.pagination import Page, TimeAndId, check_limit, decode_cursor, encode_cursor
+from eservice.core.pagination import (
+    Page,
+    TimeAndId,
+    check_limit,
+    created_key,
+    cut_page,
+    decode_cursor,
+)
 from eservice.identity import repository, service
 from eservice.identity.me import account_of, client_of
 from eservice.identity.schemas import (
@@ -27,13 +34,6 @@ from eservice.identity.schemas import (
 def _after(cursor: str | None) -> tuple[datetime, UUID] | None:
     key = decode_cursor(cursor, TimeAndId)
     return None if key is None else (key.at, key.id)
-
-
-def _page_cursor(rows: list[Any], limit: int) -> str | None:
-    if len(rows) <= limit:
-        return None
-    last = rows[limit - 1]
-    return encode_cursor(TimeAndId(last.created_at, last.id))
 
 
 async def create_staff(
@@ -59,8 +59,9 @@ async def list_accounts(
     cursor: str | None,
 ) -> Page[AccountOut]:
     size = check_limit(limit)
-    rows = list(await repository.list_users(session, kind, _after(cursor), size))
-    return Page(items=[account_of(r) for r in rows[:size]], next_cursor=_page_cursor(rows, size))
+    rows = await repository.list_users(session, kind, _after(cursor), size)
+    page, next_cursor = cut_page(rows, size, created_key)
+    return Page(items=[account_of(r) for r in page], next_cursor=next_cursor)
 
 
 async def get_account(session: AsyncSession, user_id: UUID) -> AccountOut:
@@ -119,8 +120,9 @@ async def list_clients(
     session: AsyncSession, limit: int | None, cursor: str | None
 ) -> Page[ClientOut]:
     size = check_limit(limit)
-    rows = list(await repository.list_clients(session, _after(cursor), size))
-    return Page(items=[client_of(r) for r in rows[:size]], next_cursor=_page_cursor(rows, size))
+    rows = await repository.list_clients(session, _after(cursor), size)
+    page, next_cursor = cut_page(rows, size, created_key)
+    return Page(items=[client_of(r) for r in page], next_cursor=next_cursor)
 
 
 async def deactivate_client(session: AsyncSession, row_id: UUID) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from urllib.parse import unquote
 from uuid import UUID
 
@@ -17,6 +18,8 @@ from eservice.core.config import Settings
 from eservice.identity import repository, service, throttle
 from eservice.identity.schemas import TokenOut
 from eservice.identity.tokens import issue_access_token, new_opaque_token, opaque_token_hash
+
+T = TypeVar("T")
 
 REFRESH_TOKEN_PREFIX = "rt_"  # noqa: S105 - a prefix, not a secret
 MAX_FIELD_LENGTH = 2048
@@ -51,13 +54,29 @@ def _field(form: Mapping[str, str], name: str, *, required: bool = True) -> str 
     return value
 
 
-def _throttled(exc: throttle.Throttled) -> OAuthError:
-    return OAuthError(
-        "slow_down",
-        "Too many failed attempts. Please wait before trying again.",
-        status=429,
-        headers={"Retry-After": str(exc.retry_after)},
-    )
+async def _throttled_check(
+    session: AsyncSession,
+    settings: Settings,
+    subject: str,
+    check: Callable[[], Awaitable[T | None]],
+    refused: OAuthError,
+) -> T:
+    """Run the credential ``check`` unless ``subject`` is blocked (429); count its outcome."""
+    try:
+        await throttle.check_not_blocked(session, subject)
+    except throttle.Throttled as exc:
+        raise OAuthError(
+            "slow_down",
+            "Too many failed attempts. Please wait before trying again.",
+            status=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+    row = await check()  # only when not blocked: the credentials are not even looked at
+    if row is None:
+        await throttle.record_failure(session, settings, subject)
+        raise refused
+    await throttle.record_success(session, subject)
+    return row
 
 
 async def issue_refresh_token(
@@ -81,16 +100,13 @@ async def password_grant(
 ) -> TokenOut:
     username = _field(form, "username") or ""
     password = _field(form, "password") or ""
-    subject = throttle.subject_key("login", username)
-    try:
-        await throttle.check_not_blocked(session, subject)
-    except throttle.Throttled as exc:
-        raise _throttled(exc) from None
-    row = await service.check_password(session, settings, username, password)
-    if row is None:
-        await throttle.record_failure(session, settings, subject)
-        raise OAuthError("invalid_grant", "The username or password is wrong.")
-    await throttle.record_success(session, subject)
+    row = await _throttled_check(
+        session,
+        settings,
+        throttle.subject_key("login", username),
+        lambda: service.check_password(session, settings, username, password),
+        OAuthError("invalid_grant", "The username or password is wrong."),
+    )
     principal = service.principal_for_user(row)
     access, ttl = issue_access_token(settings, principal)
     refresh = await issue_refresh_token(session, settings, row.id)
@@ -148,16 +164,13 @@ async def client_credentials_grant(
     authorization: str | None,
 ) -> TokenOut:
     client_id, secret = client_credentials_from(form, authorization)
-    subject = throttle.subject_key("client", client_id)
-    try:
-        await throttle.check_not_blocked(session, subject)
-    except throttle.Throttled as exc:
-        raise _throttled(exc) from None
-    row = await service.check_client(session, settings, client_id, secret)
-    if row is None:
-        await throttle.record_failure(session, settings, subject)
-        raise OAuthError("invalid_client", "Client authentication failed.", status=401)
-    await throttle.record_success(session, subject)
+    row = await _throttled_check(
+        session,
+        settings,
+        throttle.subject_key("client", client_id),
+        lambda: service.check_client(session, settings, client_id, secret),
+        OAuthError("invalid_client", "Client authentication failed.", status=401),
+    )
     principal = service.principal_for_client(row)
     requested = _field(form, "scope", required=False)
     if requested is not None:

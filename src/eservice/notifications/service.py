@@ -15,7 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.catalog.service import get_published_service
 from eservice.core.config import Settings
 from eservice.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from eservice.core.pagination import AfterId, Page, TimeAndId, decode_cursor, encode_cursor
+from eservice.core.pagination import (
+    AfterId,
+    Page,
+    TimeAndId,
+    created_key,
+    cut_page,
+    decode_cursor,
+    id_key,
+)
 from eservice.identity.guards import require_client, require_scope
 from eservice.identity.principal import Principal, Scope
 from eservice.notifications import delivery_repository, repository
@@ -114,11 +122,8 @@ async def list_notifications(
     rows = await repository.list_inbox(
         session, principal.id, unread_only=unread, after=after, limit=limit + 1
     )
-    items = [present_notification(r, principal.locale) for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(TimeAndId(last.created_at, last.id))
+    page, next_cursor = cut_page(rows, limit, created_key)
+    items = [present_notification(r, principal.locale) for r in page]
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -212,11 +217,8 @@ async def list_subscriptions(
     key = decode_cursor(cursor, TimeAndId)
     after = None if key is None else (key.at, key.id)
     rows = await repository.list_subscriptions(session, principal.id, after, limit + 1)
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(TimeAndId(last.created_at, last.id))
-    return Page(items=[present_subscription(r) for r in rows[:limit]], next_cursor=next_cursor)
+    page, next_cursor = cut_page(rows, limit, created_key)
+    return Page(items=[present_subscription(r) for r in page], next_cursor=next_cursor)
 
 
 async def _own_subscription(
@@ -285,9 +287,8 @@ async def list_deliveries(
     key = decode_cursor(cursor, AfterId)
     before = None if key is None else key.id
     rows = await delivery_repository.list_deliveries(session, subscription_id, before, limit + 1)
-    page = rows[:limit]
+    page, next_cursor = cut_page(rows, limit, id_key)
     attempts = await delivery_repository.attempts_of(session, [r.id for r in page])
-    next_cursor = encode_cursor(AfterId(page[-1].id)) if len(rows) > limit else None
     return Page(items=[present_delivery(r, attempts[r.id]) for r in page], next_cursor=next_cursor)
 
 

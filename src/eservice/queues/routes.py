@@ -18,11 +18,19 @@ from eservice.queues.schemas import QueueSummary
 from eservice.requests.http import etag
 from eservice.requests.presenters import present_request, present_requests, services_for
 from eservice.requests.schemas import RequestOut
+from eservice.requests.tables import RequestRow
 
 TAGS = ["queues"]
 Session = NamedDependency[AsyncSession]
 Caller = NamedDependency[Principal]
 Department = Annotated[str, PathParameter(max_length=64)]
+
+
+async def _page(
+    session: AsyncSession, principal: Principal, rows: list[RequestRow], next_cursor: str | None
+) -> Page[RequestOut]:
+    services = await services_for(session, rows)
+    return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
 
 
 @get(
@@ -42,8 +50,7 @@ async def list_visible_requests(
         cursor=list_query.cursor,
         limit=list_query.limit,
     )
-    services = await services_for(db_session, rows)
-    return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
+    return await _page(db_session, principal, rows, next_cursor)
 
 
 @get("/api/v1/queues", tags=TAGS, summary="Per department: counts by state, unassigned, overdue")
@@ -73,8 +80,7 @@ async def list_queue_requests(
         cursor=list_query.cursor,
         limit=list_query.limit,
     )
-    services = await services_for(db_session, rows)
-    return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
+    return await _page(db_session, principal, rows, next_cursor)
 
 
 @post(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.errors import BadRequest, Forbidden, NotFound
-from eservice.core.pagination import decode_cursor, encode_cursor
+from eservice.core.pagination import cut_page, decode_cursor
 from eservice.identity.principal import Principal
 from eservice.queues import repository
 from eservice.queues.schemas import MAX_QUERY_LENGTH, SORTS, QueueSummary, RequestFilters, Scope
@@ -46,10 +46,6 @@ def _cursor_values(cursor: str | None, sort: str) -> tuple[Any, ...] | None:
     return decode_cursor(cursor, repository.CURSOR_SHAPES[sort])
 
 
-def _encode(row: RequestRow, sort: str) -> str:
-    return encode_cursor(repository.sort_values(row, sort))
-
-
 async def _page(
     session: AsyncSession,
     principal: Principal,
@@ -70,8 +66,7 @@ async def _page(
         after=_cursor_values(cursor, sort),
         limit=limit + 1,
     )
-    next_cursor = _encode(rows[limit - 1], sort) if len(rows) > limit else None
-    rows = rows[:limit]
+    rows, next_cursor = cut_page(rows, limit, lambda row: repository.sort_values(row, sort))
     if principal.is_staff:
         await log_access(session, principal.id, [row.id for row in rows], "list")
     return rows, next_cursor

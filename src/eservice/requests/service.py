@@ -20,7 +20,7 @@ from eservice.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from eservice.core.pagination import AfterId, decode_cursor, encode_cursor
+from eservice.core.pagination import AfterId, cut_page, decode_cursor, id_key
 from eservice.identity.principal import Principal, Scope
 from eservice.identity.repository import get_user
 from eservice.requests import history, repository
@@ -249,8 +249,7 @@ async def list_history(
         limit=limit + 1,
         public_only=not sees_internal(principal),
     )
-    next_cursor = encode_cursor(AfterId(rows[limit - 1].id)) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return cut_page(rows, limit, id_key)
 
 
 async def record_attachment_event(  # noqa: PLR0917 - positional by contract
