@@ -56,12 +56,12 @@ async def get_published_service(
 
     A pinned version is read once per process when the session shares an immutable cache
     (the API's and the worker's do): every request response names its pinned version, and
-    the query was a tenth of a request's CPU (bench/README.md).
+    querying it each time was a measurable share of a request's CPU (bench/README.md).
     """
     cache = immutable_cache(session)
     if cache is not None and version is None:
         # Filing asks for the current version: one indexed read of its number through the
-        # driver, then the pinned version from the cache (an ORM join was a sixth of a filing).
+        # driver, then the pinned version from the cache (an ORM join cost more, bench/README.md).
         version = await repository.current_version_number(session, code)
         if version is None:
             raise NotFound(f"There is no service {code!r}.")

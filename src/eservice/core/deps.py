@@ -2,7 +2,7 @@
 
 The app's dependencies form one chain, settings -> db_session -> principal, although the
 session needs no settings and authentication no session: Litestar resolves the dependencies of
-one level concurrently, in an anyio task group (~85 us per request, a tenth of a read's CPU;
+one level concurrently, in an anyio task group (a cost per request measured in
 bench/README.md), and a chain has one dependency per level. The session is cheap to provide
 unused: it begins a transaction only on its first statement.
 """

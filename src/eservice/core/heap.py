@@ -10,7 +10,7 @@ def freeze_startup_heap() -> None:
 
     Modules, the app with its routes, schemas and OpenAPI document, SQLAlchemy's metadata: a
     few hundred thousand objects that live as long as the process. Each full collection
-    walked them all, a 70-100 ms pause of every request in flight (bench/README.md); frozen,
+    walked them all, pausing every request in flight (bench/README.md); frozen,
     a full collection sees only what was made since. Garbage is collected first, so nothing
     dead is kept.
     """

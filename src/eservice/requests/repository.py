@@ -216,6 +216,6 @@ async def log_access(
     if not request_ids:
         return
     # One INSERT ... SELECT unnest(...) for a whole page: an executemany costs a Bind/Execute
-    # per row (about a tenth of the CPU of a queue-page request, see bench/README.md).
+    # per row (bench/README.md).
     connection = await driver_connection(session)
     await connection.execute(_LOG_ACCESS, list(request_ids), staff_id, action)
