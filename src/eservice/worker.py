@@ -15,8 +15,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.maintenance import cleanup_leftovers
-from eservice.attachments.storage import storage_from_settings
 from eservice.core.config import Settings
 from eservice.core.idempotency import purge_expired_keys
 from eservice.core.worker import Job, Worker, every

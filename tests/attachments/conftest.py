@@ -6,7 +6,7 @@ import hashlib
 import shutil
 import struct
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -23,6 +23,7 @@ from eservice.requests import service as requests_service
 from eservice.requests.repository import get_request
 from eservice.requests.schemas import FilingIn, TransitionIn
 from eservice.requests.transitions import fire_transition
+from tests.attachments.s3_server import S3Server, running_s3
 from tests.support.auth import Caller
 
 Client = AsyncTestClient[Litestar]
@@ -70,6 +71,19 @@ def sha256(data: bytes) -> str:
 def _empty_storage(settings: Settings) -> None:
     """Each test starts without stored files (the data directory lives for the session)."""
     shutil.rmtree(settings.data_path / "files", ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto) for the session; tests each take a fresh bucket."""
+    with running_s3() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3_server: S3Server) -> str:
+    """A fresh, empty bucket on the session's S3 server."""
+    return s3_server.new_bucket()
 
 
 PARKING = "bewohnerparkausweis"

@@ -1,175 +1,112 @@
-"""A small real S3-compatible HTTP server for tests: PUT, GET, DELETE and ListObjectsV2.
+"""A real S3-compatible server for the tests: moto's server on a free port, checking signatures.
 
-It checks what a real server checks: the SigV4 signature over the request as received (host,
-path, query, signed headers) and the payload's ``x-amz-content-sha256``.
+moto accepts any request until told to authenticate; the fixture first creates an IAM user with
+an access key that may use S3, then switches authentication on, so from then on a wrong key or
+secret is refused as by AWS (403 ``SignatureDoesNotMatch`` / ``InvalidAccessKeyId``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import threading
+import json
+import logging
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
-from xml.sax.saxutils import escape
+from dataclasses import dataclass
+from typing import Any
 
-from eservice.attachments.sigv4 import sign_headers
+import boto3
+import httpx
+from moto.server import ThreadedMotoServer
 
-ACCESS_KEY = "TESTACCESSKEY"
-SECRET_KEY = "test/secret+key"
+from eservice.attachments.s3 import S3Storage
+
 REGION = "eu-central-1"
-BUCKET = "eservice-test"
-PAGE_SIZE = 2
+_ALLOW_S3 = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+}
 
 
-@dataclass
-class FakeS3:
-    """The server's state: objects by key, with their modification time."""
+@dataclass(frozen=True)
+class S3Server:
+    """Where the server listens and the credentials it accepts."""
 
-    objects: dict[str, tuple[bytes, datetime]] = field(default_factory=dict)
-    requests: list[tuple[str, str]] = field(default_factory=list)
-    url: str = ""
+    url: str
+    access_key: str
+    secret_key: str
 
+    def client(self) -> Any:
+        """A boto3 S3 client with the valid credentials (to prepare and inspect buckets)."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=REGION,
+        )
 
-def _signature_ok(handler: BaseHTTPRequestHandler, payload_sha256: str) -> bool:
-    authorization = handler.headers.get("Authorization", "")
-    amz_date = handler.headers.get("X-Amz-Date", "")
-    if not authorization.startswith("AWS4-HMAC-SHA256 ") or not amz_date:
-        return False
-    parts = dict(
-        item.strip().split("=", 1)
-        for item in authorization.removeprefix("AWS4-HMAC-SHA256 ").split(",")
-    )
-    if not parts.get("Credential", "").startswith(ACCESS_KEY + "/"):
-        return False
-    signed = parts.get("SignedHeaders", "").split(";")
-    headers = {
-        name: handler.headers.get(name, "") for name in signed if name not in {"host", "x-amz-date"}
-    }
-    url = urlsplit(handler.path)
-    expected = sign_headers(
-        method=handler.command,
-        host=handler.headers.get("Host", ""),
-        path=url.path,
-        query=parse_qsl(url.query, keep_blank_values=True),
-        headers=headers,
-        payload_sha256=payload_sha256,
-        access_key=ACCESS_KEY,
-        secret_key=SECRET_KEY,
-        region=REGION,
-        now=datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC),
-    )
-    return expected["Authorization"] == authorization
+    def new_bucket(self) -> str:
+        """A fresh empty bucket (each test gets its own)."""
+        name = f"eservice-{uuid.uuid4().hex[:16]}"
+        self.client().create_bucket(
+            Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
+        return name
 
+    def settings(self, bucket: str, **overrides: Any) -> dict[str, Any]:
+        """App settings that store attachments in ``bucket``."""
+        values: dict[str, Any] = {
+            "storage": "s3",
+            "s3_endpoint_url": self.url,
+            "s3_bucket": bucket,
+            "s3_access_key": self.access_key,
+            "s3_secret_key": self.secret_key,
+            "s3_region": REGION,
+        }
+        values.update(overrides)
+        return values
 
-def _handler(state: FakeS3) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def storage(self, bucket: str, *, secret_key: str | None = None) -> S3Storage:
+        """The backend on ``bucket`` (with another secret, to be refused)."""
+        return S3Storage(
+            endpoint_url=self.url,
+            bucket=bucket,
+            access_key=self.access_key,
+            secret_key=secret_key or self.secret_key,
+            region=REGION,
+        )
 
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-        def _reply(
-            self, status: int, body: bytes = b"", content_type: str = "application/xml"
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if body and self.command != "HEAD":
-                self.wfile.write(body)
-
-        def _key(self) -> str | None:
-            path = urlsplit(self.path).path
-            prefix = f"/{BUCKET}/"
-            return path[len(prefix) :] if path.startswith(prefix) else None
-
-        def _authorised(self, payload_sha256: str) -> bool:
-            if self.headers.get("x-amz-content-sha256") != payload_sha256:
-                self._reply(400, b"<Error><Code>XAmzContentSHA256Mismatch</Code></Error>")
-                return False
-            if not _signature_ok(self, payload_sha256):
-                self._reply(403, b"<Error><Code>SignatureDoesNotMatch</Code></Error>")
-                return False
-            return True
-
-        def do_PUT(self) -> None:
-            state.requests.append(("PUT", self.path))
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            if not self._authorised(hashlib.sha256(body).hexdigest()):
-                return
-            key = self._key()
-            if not key:
-                self._reply(400)
-                return
-            state.objects[key] = (body, datetime.now(UTC))
-            self._reply(200)
-
-        def do_GET(self) -> None:
-            state.requests.append(("GET", self.path))
-            if not self._authorised(hashlib.sha256(b"").hexdigest()):
-                return
-            url = urlsplit(self.path)
-            if url.path == f"/{BUCKET}":
-                self._list(dict(parse_qsl(url.query)))
-                return
-            key = self._key()
-            if key not in state.objects:
-                self._reply(404, b"<Error><Code>NoSuchKey</Code></Error>")
-                return
-            self._reply(200, state.objects[key][0], "application/octet-stream")
-
-        def do_DELETE(self) -> None:
-            state.requests.append(("DELETE", self.path))
-            if not self._authorised(hashlib.sha256(b"").hexdigest()):
-                return
-            state.objects.pop(self._key() or "", None)
-            self._reply(204)
-
-        def _list(self, query: dict[str, str]) -> None:
-            prefix = query.get("prefix", "")
-            keys = sorted(k for k in state.objects if k.startswith(prefix))
-            start = int(query.get("continuation-token", "0") or 0)
-            page = keys[start : start + PAGE_SIZE]
-            more = start + PAGE_SIZE < len(keys)
-            contents = "".join(
-                f"<Contents><Key>{escape(k)}</Key><LastModified>"
-                f"{state.objects[k][1].strftime('%Y-%m-%dT%H:%M:%S.000Z')}</LastModified>"
-                f"<Size>{len(state.objects[k][0])}</Size></Contents>"
-                for k in page
-            )
-            token = (
-                f"<NextContinuationToken>{start + PAGE_SIZE}</NextContinuationToken>"
-                if more
-                else ""
-            )
-            body = (
-                '<?xml version="1.0" encoding="UTF-8"?>'
-                '<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-                f"<Name>{BUCKET}</Name><Prefix>{escape(prefix)}</Prefix>"
-                f"<IsTruncated>{'true' if more else 'false'}</IsTruncated>{token}{contents}"
-                "</ListBucketResult>"
-            ).encode()
-            self._reply(200, body)
-
-    return Handler
+    def keys(self, bucket: str) -> list[str]:
+        """The object names in ``bucket``."""
+        listed = self.client().list_objects_v2(Bucket=bucket)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
 
 
 @contextmanager
-def running_fake_s3() -> Iterator[FakeS3]:
-    """Serve a fresh fake S3 on 127.0.0.1 for the duration of the block."""
-    state = FakeS3()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="fake-s3", daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+def running_s3() -> Iterator[S3Server]:
+    """moto's S3 server on 127.0.0.1 (a port the kernel picks) for the duration of the block."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
     try:
-        yield state
+        iam = boto3.client(
+            "iam",
+            endpoint_url=url,
+            aws_access_key_id="setup",
+            aws_secret_access_key="setup",
+            region_name=REGION,
+        )
+        iam.create_user(UserName="eservice")
+        iam.put_user_policy(
+            UserName="eservice", PolicyName="s3", PolicyDocument=json.dumps(_ALLOW_S3)
+        )
+        key = iam.create_access_key(UserName="eservice")["AccessKey"]
+        httpx.post(f"{url}/moto-api/reset-auth", content=b"0").raise_for_status()
+        yield S3Server(url=url, access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        # moto's switch is process-wide; leave it as found.
+        httpx.post(f"{url}/moto-api/reset-auth", content=b"inf")
+        server.stop()

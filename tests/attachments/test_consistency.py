@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from uuid import UUID
 
 import asyncpg
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.attachments.consistency import wait_for_file_removals
+from eservice.attachments.filesystem import FilesystemStorage
 from eservice.attachments.maintenance import cleanup_leftovers
 from eservice.attachments.repository import document_kinds_present
-from eservice.attachments.s3 import S3Storage
 from eservice.attachments.service import delete_request_files
-from eservice.attachments.storage import FilesystemStorage, new_key, staging_dir
+from eservice.attachments.storage import new_key, staging_dir
 from eservice.attachments.uploads import IncomingUpload, upload_attachment
 from eservice.core.config import Settings
 from eservice.core.transaction import transaction
 from tests.attachments.conftest import Client, FileDraft, Upload, pdf_bytes, stored_files
-from tests.attachments.s3_server import ACCESS_KEY, BUCKET, REGION, SECRET_KEY, running_fake_s3
+from tests.attachments.s3_server import S3Server
 from tests.support.auth import Caller
 
+ClientWith = Callable[..., AsyncTestClient[Litestar]]
 BOUNDARY = "consistency-boundary"
 
 
@@ -141,24 +145,35 @@ async def test_cleanup_removes_old_unreferenced_files_and_stale_staging_only(
 
 
 async def test_cleanup_works_against_s3_too(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    client_with: ClientWith,
+    citizen: Caller,
+    file_draft: FileDraft,
+    upload: Upload,
+    s3_server: S3Server,
+    s3_bucket: str,
 ) -> None:
-    with running_fake_s3() as s3:
-        old = datetime.now(UTC) - timedelta(hours=3)
-        orphans = [new_key() for _ in range(3)]
-        for key in orphans:
-            s3.objects["attachments/" + key] = (b"x", old)
-        s3.objects["attachments/" + new_key()] = (b"young", datetime.now(UTC))
-        storage = S3Storage(
-            endpoint_url=s3.url,
-            bucket=BUCKET,
-            access_key=ACCESS_KEY,
-            secret_key=SECRET_KEY,
-            region=REGION,
-        )
-        report = await cleanup_leftovers(sessionmaker, storage, settings)
-        assert report.removed_files == 3
-        assert [body for body, _ in s3.objects.values()] == [b"young"]
+    request_id = await file_draft(citizen)
+    async with client_with(**s3_server.settings(s3_bucket)) as client:
+        kept = await upload(citizen, request_id, pdf_bytes(), via=client)
+    assert kept.status_code == 201
+    [referenced] = s3_server.keys(s3_bucket)
+    client = s3_server.client()
+    orphans = [f"attachments/{new_key()}" for _ in range(3)]
+    for name in [*orphans, "attachments/not-ours"]:
+        client.put_object(Bucket=s3_bucket, Key=name, Body=b"left over")
+    # The store sets the modification time; let these age past a short grace period.
+    await asyncio.sleep(2.2)
+    young = f"attachments/{new_key()}"
+    client.put_object(Bucket=s3_bucket, Key=young, Body=b"young")
+
+    report = await cleanup_leftovers(
+        sessionmaker, s3_server.storage(s3_bucket), settings, older_than=timedelta(seconds=1)
+    )
+
+    assert report.removed_files == 3
+    assert s3_server.keys(s3_bucket) == sorted([referenced, young, "attachments/not-ours"])
 
 
 async def test_retention_hook_deletes_a_requests_files_and_names(

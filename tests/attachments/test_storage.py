@@ -1,91 +1,27 @@
-"""Storage backends: SigV4, the S3 backend against a real HTTP server, and the filesystem."""
+"""The S3 backend against a real S3-compatible server (moto, with signatures checked)."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
 
 import asyncpg
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from eservice.attachments.consistency import wait_for_file_removals
-from eservice.attachments.s3 import S3Storage, parse_list_result
-from eservice.attachments.sigv4 import EMPTY_SHA256, sign_headers
+from eservice.attachments.s3 import PART_SIZE
+from eservice.attachments.storage import CHUNK_SIZE, MissingObject, StorageError, new_key
 from eservice.core.config import Settings
 from tests.attachments.conftest import FileDraft, Upload, jpeg_bytes, pdf_bytes, stored_files
-from tests.attachments.s3_server import (
-    ACCESS_KEY,
-    BUCKET,
-    REGION,
-    SECRET_KEY,
-    FakeS3,
-    running_fake_s3,
-)
+from tests.attachments.s3_server import S3Server
 from tests.support.auth import Caller
+from tests.support.live_server import free_port
 
 ClientWith = Callable[..., AsyncTestClient[Litestar]]
-
-
-def _signature(headers: dict[str, str]) -> str:
-    return headers["Authorization"].rsplit("Signature=", 1)[1]
-
-
-def test_sigv4_matches_the_published_aws_examples() -> None:
-    vanilla = sign_headers(
-        method="GET",
-        host="example.amazonaws.com",
-        path="/",
-        query=[],
-        headers={},
-        payload_sha256=EMPTY_SHA256,
-        access_key="AKIDEXAMPLE",
-        secret_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-        region="us-east-1",
-        service="service",
-        now=datetime(2015, 8, 30, 12, 36, tzinfo=UTC),
-    )
-    assert _signature(vanilla) == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
-    s3_get = sign_headers(
-        method="GET",
-        host="examplebucket.s3.amazonaws.com",
-        path="/test.txt",
-        query=[],
-        headers={"Range": "bytes=0-9", "x-amz-content-sha256": EMPTY_SHA256},
-        payload_sha256=EMPTY_SHA256,
-        access_key="AKIAIOSFODNN7EXAMPLE",
-        secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        region="us-east-1",
-        now=datetime(2013, 5, 24, tzinfo=UTC),
-    )
-    assert _signature(s3_get) == "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-    s3_list = sign_headers(
-        method="GET",
-        host="examplebucket.s3.amazonaws.com",
-        path="/",
-        query=[("max-keys", "2"), ("prefix", "J")],
-        headers={"x-amz-content-sha256": EMPTY_SHA256},
-        payload_sha256=EMPTY_SHA256,
-        access_key="AKIAIOSFODNN7EXAMPLE",
-        secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        region="us-east-1",
-        now=datetime(2013, 5, 24, tzinfo=UTC),
-    )
-    assert _signature(s3_list) == "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"
-
-
-def _s3_settings(s3: FakeS3, **overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "storage": "s3",
-        "s3_endpoint_url": s3.url,
-        "s3_bucket": BUCKET,
-        "s3_access_key": ACCESS_KEY,
-        "s3_secret_key": SECRET_KEY,
-        "s3_region": REGION,
-    }
-    values.update(overrides)
-    return values
 
 
 async def test_s3_backend_stores_serves_and_removes_files_byte_exact(
@@ -94,40 +30,128 @@ async def test_s3_backend_stores_serves_and_removes_files_byte_exact(
     file_draft: FileDraft,
     upload: Upload,
     settings: Settings,
+    s3_server: S3Server,
+    s3_bucket: str,
 ) -> None:
     request_id = await file_draft(citizen)
     content = pdf_bytes(700_000)
-    with running_fake_s3() as s3:
-        async with client_with(**_s3_settings(s3)) as client:
-            created = await upload(citizen, request_id, content, via=client)
-            assert created.status_code == 201, created.text
-            assert len(s3.objects) == 1
-            [(key, (stored, _))] = s3.objects.items()
-            assert key.startswith("attachments/")
-            assert stored == content
-            assert stored_files(settings) == []  # nothing left in local staging
+    async with client_with(**s3_server.settings(s3_bucket)) as client:
+        created = await upload(citizen, request_id, content, via=client)
+        assert created.status_code == 201, created.text
+        [name] = s3_server.keys(s3_bucket)
+        assert name == "attachments/" + name.removeprefix("attachments/")
+        stored = s3_server.client().get_object(Bucket=s3_bucket, Key=name)
+        assert stored["Body"].read() == content
+        assert stored["Metadata"] == {"sha256": created.json()["sha256"]}
+        assert stored_files(settings) == []  # nothing left in local staging
 
-            download = await client.get(created.json()["url"], headers=citizen.headers)
-            assert download.status_code == 200
-            assert download.content == content
+        download = await client.get(created.json()["url"], headers=citizen.headers)
+        assert download.status_code == 200
+        assert download.content == content
 
-            removed = await client.delete(created.json()["url"], headers=citizen.headers)
-            assert removed.status_code == 204
-            await wait_for_file_removals()
-            assert s3.objects == {}
+        removed = await client.delete(created.json()["url"], headers=citizen.headers)
+        assert removed.status_code == 204
+        await wait_for_file_removals()
+    assert s3_server.keys(s3_bucket) == []
 
 
-async def test_s3_refusing_the_upload_is_503_and_leaves_nothing_behind(
+async def test_s3_streams_a_file_larger_than_a_part_as_a_multipart_upload(
+    client_with: ClientWith,
+    citizen: Caller,
+    file_draft: FileDraft,
+    upload: Upload,
+    s3_server: S3Server,
+    s3_bucket: str,
+) -> None:
+    request_id = await file_draft(citizen)
+    content = pdf_bytes(PART_SIZE + PART_SIZE // 2)
+    async with client_with(**s3_server.settings(s3_bucket)) as client:
+        created = await upload(citizen, request_id, content, via=client)
+        assert created.status_code == 201, created.text
+        [name] = s3_server.keys(s3_bucket)
+        # A multipart object's ETag ends in "-<number of parts>".
+        head = s3_server.client().head_object(Bucket=s3_bucket, Key=name)
+        assert head["ETag"].strip('"').endswith("-2")
+        assert head["ContentLength"] == len(content)
+
+        download = await client.get(created.json()["url"], headers=citizen.headers)
+    assert download.status_code == 200
+    assert download.headers["content-length"] == str(len(content))
+    assert hashlib.sha256(download.content).hexdigest() == hashlib.sha256(content).hexdigest()
+
+
+async def test_s3_downloads_arrive_in_chunks(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    content = bytes(range(256)) * (PART_SIZE // 256 + 1000)
+    staged = tmp_path / "staged"
+    staged.write_bytes(content)
+    storage = s3_server.storage(s3_bucket)
+    key = new_key()
+
+    await storage.save(key, staged, size=len(content), sha256=hashlib.sha256(content).hexdigest())
+
+    assert not staged.exists()  # the staged file is gone once stored
+    chunks = [chunk async for chunk in await storage.open(key)]
+    assert len(chunks) > 1
+    assert all(len(chunk) >= CHUNK_SIZE for chunk in chunks[:-1])
+    assert b"".join(chunks) == content
+
+
+async def test_s3_refuses_a_staged_file_of_another_size(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    staged = tmp_path / "staged"
+    staged.write_bytes(b"abc")
+    with pytest.raises(StorageError):
+        await s3_server.storage(s3_bucket).save(new_key(), staged, size=4, sha256="0" * 64)
+    assert s3_server.keys(s3_bucket) == []
+
+
+async def test_s3_missing_object_is_missing_and_deleting_it_is_quiet(
+    s3_server: S3Server, s3_bucket: str
+) -> None:
+    storage = s3_server.storage(s3_bucket)
+    with pytest.raises(MissingObject):
+        await storage.open(new_key())
+    await storage.delete(new_key())
+
+
+async def test_an_attachment_whose_object_vanished_answers_404(
+    client_with: ClientWith,
+    citizen: Caller,
+    file_draft: FileDraft,
+    upload: Upload,
+    s3_server: S3Server,
+    s3_bucket: str,
+) -> None:
+    request_id = await file_draft(citizen)
+    async with client_with(**s3_server.settings(s3_bucket)) as client:
+        created = (await upload(citizen, request_id, pdf_bytes(), via=client)).json()
+        [name] = s3_server.keys(s3_bucket)
+        s3_server.client().delete_object(Bucket=s3_bucket, Key=name)
+        response = await client.get(created["url"], headers=citizen.headers)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("wrong", ["access_key", "secret_key"])
+async def test_s3_wrong_credentials_are_503_with_a_clear_log_line_and_leave_nothing_behind(
+    wrong: str,
     client_with: ClientWith,
     citizen: Caller,
     file_draft: FileDraft,
     upload: Upload,
     settings: Settings,
     raw_connection: asyncpg.Connection,
+    s3_server: S3Server,
+    s3_bucket: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     request_id = await file_draft(citizen)
-    with running_fake_s3() as s3:
-        async with client_with(**_s3_settings(s3, s3_secret_key="wrong")) as client:
+    overrides = {f"s3_{wrong}": "AKIAWRONGWRONGWRONG1"}
+    with caplog.at_level(logging.WARNING, logger="eservice.attachments.storage"):
+        async with client_with(**s3_server.settings(s3_bucket, **overrides)) as client:
             refused = await upload(
                 citizen,
                 request_id,
@@ -136,55 +160,63 @@ async def test_s3_refusing_the_upload_is_503_and_leaves_nothing_behind(
                 filename="f.jpg",
                 via=client,
             )
-        assert refused.status_code == 503
-        assert refused.json()["type"].endswith("service-unavailable")
-        assert s3.objects == {}
+    assert refused.status_code == 503
+    assert refused.json()["type"].endswith("service-unavailable")
+    assert refused.headers["retry-after"] == "30"
+    assert "the store refused the credentials" in caplog.text
+    assert "ESERVICE_S3_SECRET_KEY" in caplog.text
+    assert s3_server.keys(s3_bucket) == []
     assert stored_files(settings) == []
     assert await raw_connection.fetchval("SELECT count(*) FROM attachments") == 0
 
 
-async def test_s3_unreachable_is_503_for_downloads(
-    client_with: ClientWith, citizen: Caller, file_draft: FileDraft, upload: Upload
+async def test_s3_unreachable_or_misconfigured_is_503_for_downloads(
+    client_with: ClientWith,
+    citizen: Caller,
+    file_draft: FileDraft,
+    upload: Upload,
+    s3_server: S3Server,
+    s3_bucket: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     request_id = await file_draft(citizen)
-    with running_fake_s3() as s3:
-        async with client_with(**_s3_settings(s3)) as client:
-            created = (await upload(citizen, request_id, pdf_bytes(), via=client)).json()
-        url = s3.url
-    async with client_with(**_s3_settings(FakeS3(url=url))) as client:
-        response = await client.get(created["url"], headers=citizen.headers)
-    assert response.status_code == 503
+    async with client_with(**s3_server.settings(s3_bucket)) as client:
+        created = (await upload(citizen, request_id, pdf_bytes(), via=client)).json()
+    nobody_listens = f"http://127.0.0.1:{free_port()}"
+    variants = [
+        s3_server.settings(s3_bucket, s3_endpoint_url=nobody_listens),
+        s3_server.settings(s3_bucket, s3_secret_key="wrong"),
+        s3_server.settings("no-such-bucket"),
+    ]
+    for variant in variants:
+        async with client_with(**variant) as client:
+            response = await client.get(created["url"], headers=citizen.headers)
+        assert response.status_code == 503, variant
+        assert response.json()["type"].endswith("service-unavailable")
+    assert "the bucket does not exist (check ESERVICE_S3_BUCKET)" in caplog.text
 
 
-async def test_s3_listing_follows_continuation_tokens() -> None:
-    with running_fake_s3() as s3:
-        now = datetime.now(UTC)
-        for index in range(5):
-            s3.objects[f"attachments/{index:032x}"] = (b"x", now)
-        s3.objects["other/00000000000000000000000000000009"] = (b"x", now)
-        storage = S3Storage(
-            endpoint_url=s3.url,
-            bucket=BUCKET,
-            access_key=ACCESS_KEY,
-            secret_key=SECRET_KEY,
-            region=REGION,
-        )
-        listed = [item.key async for item in storage.list_objects()]
-    assert listed == [f"{index:032x}" for index in range(5)]
-    list_calls = [path for method, path in s3.requests if method == "GET"]
-    assert len(list_calls) == 3
+async def test_s3_listing_yields_only_our_keys(s3_server: S3Server, s3_bucket: str) -> None:
+    ours = sorted(new_key() for _ in range(3))
+    foreign = [
+        "attachments/not-a-key",
+        f"attachments/{new_key()[:2]}/{new_key()}",
+        f"other/{new_key()}",
+        new_key(),
+    ]
+    client = s3_server.client()
+    for name in [f"attachments/{key}" for key in ours] + foreign:
+        client.put_object(Bucket=s3_bucket, Key=name, Body=b"x")
+
+    listed = [item async for item in s3_server.storage(s3_bucket).list_objects()]
+
+    assert sorted(item.key for item in listed) == ours
+    assert all(item.modified_at.tzinfo is not None for item in listed)
 
 
-def test_list_result_ignores_foreign_and_malformed_keys() -> None:
-    body = (
-        b'<?xml version="1.0"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
-        b"<Contents><Key>attachments/../../etc</Key><LastModified>2026-01-01T00:00:00.000Z"
-        b"</LastModified></Contents><Contents><Key>attachments/"
-        + b"a"
-        * 32
-        + b"</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>"
-        b"</ListBucketResult>"
-    )
-    objects, token = parse_list_result(body, "attachments/")
-    assert [o.key for o in objects] == ["a" * 32]
-    assert token is None
+async def test_s3_listing_with_wrong_credentials_raises_a_storage_error(
+    s3_server: S3Server, s3_bucket: str
+) -> None:
+    storage = s3_server.storage(s3_bucket, secret_key="wrong")
+    with pytest.raises(StorageError, match="refused the credentials"):
+        [item async for item in storage.list_objects()]

@@ -19,9 +19,9 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.attachments import service, uploads
+from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.filenames import content_disposition
 from eservice.attachments.schemas import AttachmentOut
-from eservice.attachments.storage import storage_from_settings
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, caller_key, idempotent

@@ -1,21 +1,25 @@
-"""S3-compatible object storage (AWS S3, MinIO, Ceph RGW, Garage, ...) over httpx.
+"""S3-compatible object storage (AWS S3, MinIO, Ceph RGW, Garage, ...) through obstore.
 
-Path-style addressing (``<endpoint>/<bucket>/<prefix><key>``), Signature Version 4 in headers,
-the payload's sha256 sent as ``x-amz-content-sha256`` so the server verifies what it stores.
+Objects are ``<endpoint>/<bucket>/attachments/<key>`` (path-style addressing). obstore signs
+every request with Signature V4 over the sha256 of its body (``x-amz-content-sha256``), so the
+store verifies what it receives. A staged file larger than one part goes up as a multipart
+upload read part by part from disk; downloads are streamed. The whole file's sha256 (computed
+while the upload arrived) is kept as the object's metadata ``x-amz-meta-sha256``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+import re
+from collections.abc import AsyncIterable, AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
-from xml.etree import ElementTree
 
-import httpx
+import obstore
+from obstore.exceptions import BaseError, PermissionDeniedError, UnauthenticatedError
+from obstore.store import S3Store
 
-from eservice.attachments.sigv4 import EMPTY_SHA256, canonical_query, sign_headers, uri_encode
 from eservice.attachments.storage import (
     CHUNK_SIZE,
     MissingObject,
@@ -23,14 +27,29 @@ from eservice.attachments.storage import (
     StoredObject,
     check_key,
 )
-from eservice.core.config import Settings, SettingsError
+from eservice.core.config import SettingsError
 
-PREFIX = "attachments/"
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+PREFIX = "attachments"
+# S3's smallest part size: an upload holds a few parts in memory (two in flight, one being
+# read), never the whole file; a file up to one part goes up in a single PUT.
+PART_SIZE = 5 * 1024 * 1024
+PARTS_IN_FLIGHT = 2
+# A store that is down must answer the caller within seconds (503), not after obstore's
+# default of ten retries over three minutes. A stalled connection fails after READ_TIMEOUT;
+# the overall bound is long because a download lasts as long as the client takes to read it.
+CONNECT_TIMEOUT = timedelta(seconds=5)
+READ_TIMEOUT = timedelta(seconds=30)
+REQUEST_TIMEOUT = timedelta(minutes=30)
+RETRIES = 2
+RETRY_TIMEOUT = timedelta(seconds=10)
+
+_FAILURES = (BaseError, OSError, ValueError)
+_ERROR_CODE = re.compile(r"<Code>(\w+)</Code>")
+_REFUSED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"}
 
 
 class S3Storage:
-    """Objects ``<prefix><key>`` in one bucket of an S3-compatible server."""
+    """Objects ``attachments/<key>`` in one bucket of an S3-compatible server."""
 
     def __init__(
         self,
@@ -45,160 +64,97 @@ class S3Storage:
         parts = urlsplit(endpoint_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise SettingsError("ESERVICE_S3_ENDPOINT_URL must be an http(s) URL")
-        self.base = f"{parts.scheme}://{parts.netloc}"
-        self.host = parts.netloc.rpartition("@")[2]
-        self.bucket = bucket
-        self.access_key = access_key
-        self.secret_key = secret_key
-        self.region = region
-        self.prefix = prefix
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> S3Storage:
-        missing = [
-            "ESERVICE_" + name.upper()
-            for name in ("s3_endpoint_url", "s3_bucket", "s3_access_key", "s3_secret_key")
-            if not getattr(settings, name)
-        ]
-        if missing:
-            raise SettingsError("ESERVICE_STORAGE=s3 needs " + ", ".join(missing))
-        return cls(
-            endpoint_url=str(settings.s3_endpoint_url),
-            bucket=str(settings.s3_bucket),
-            access_key=str(settings.s3_access_key),
-            secret_key=str(settings.s3_secret_key),
-            region=settings.s3_region,
+        self.store = S3Store(
+            bucket,
+            prefix=prefix,
+            endpoint=endpoint_url,
+            access_key_id=access_key,
+            secret_access_key=secret_key,
+            region=region,
+            virtual_hosted_style_request=False,
+            client_options={
+                "allow_http": parts.scheme == "http",
+                "connect_timeout": CONNECT_TIMEOUT,
+                "read_timeout": READ_TIMEOUT,
+                "timeout": REQUEST_TIMEOUT,
+            },
+            retry_config={"max_retries": RETRIES, "retry_timeout": RETRY_TIMEOUT},
         )
-
-    def _request(
-        self,
-        client: httpx.AsyncClient,
-        method: str,
-        *,
-        key: str | None = None,
-        query: Sequence[tuple[str, str]] = (),
-        payload_sha256: str = EMPTY_SHA256,
-        headers: dict[str, str] | None = None,
-        content: AsyncIterator[bytes] | None = None,
-    ) -> httpx.Request:
-        path = "/" + uri_encode(self.bucket)
-        if key is not None:
-            path += "/" + uri_encode(self.prefix + check_key(key), keep_slash=True)
-        signed = sign_headers(
-            method=method,
-            host=self.host,
-            path=path,
-            query=query,
-            headers={**(headers or {}), "x-amz-content-sha256": payload_sha256},
-            payload_sha256=payload_sha256,
-            access_key=self.access_key,
-            secret_key=self.secret_key,
-            region=self.region,
-        )
-        url = self.base + path + ("?" + canonical_query(query) if query else "")
-        return client.build_request(method, url, headers=signed, content=content)
 
     async def save(self, key: str, source: Path, *, size: int, sha256: str) -> None:
-        headers = {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            request = self._request(
-                client,
-                "PUT",
-                key=key,
-                payload_sha256=sha256,
-                headers=headers,
-                content=_file_chunks(source),
+        stat = await asyncio.to_thread(source.stat)
+        if stat.st_size != size:
+            raise StorageError("staged file does not have the received size")
+        try:
+            await obstore.put_async(
+                self.store,
+                check_key(key),
+                source,
+                attributes={"Content-Type": "application/octet-stream", "sha256": sha256},
+                chunk_size=PART_SIZE,
+                max_concurrency=PARTS_IN_FLIGHT,
             )
-            response = await _send(client, request)
-            if response.status_code != 200:
-                raise StorageError(f"S3 PUT answered {response.status_code}")
+        except _FAILURES as exc:
+            raise failure("PUT", exc) from exc
         await asyncio.to_thread(source.unlink, missing_ok=True)
 
     async def open(self, key: str) -> AsyncIterator[bytes]:
-        client = httpx.AsyncClient(timeout=TIMEOUT)
         try:
-            response = await _send(client, self._request(client, "GET", key=key), stream=True)
-        except BaseException:
-            await client.aclose()
-            raise
-        if response.status_code != 200:
-            await response.aclose()
-            await client.aclose()
-            if response.status_code == 404:
-                raise MissingObject(key)
-            raise StorageError(f"S3 GET answered {response.status_code}")
-        return _body_chunks(client, response)
+            result = await obstore.get_async(self.store, check_key(key))
+        except FileNotFoundError as exc:
+            if _s3_error_code(exc) == "NoSuchBucket":  # S3 answers 404 for both
+                raise failure("GET", exc) from exc
+            raise MissingObject(key) from None
+        except _FAILURES as exc:
+            raise failure("GET", exc) from exc
+        return _chunks(result.stream(min_chunk_size=CHUNK_SIZE))
 
     async def delete(self, key: str) -> None:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            response = await _send(client, self._request(client, "DELETE", key=key))
-        if response.status_code not in {200, 204, 404}:
-            raise StorageError(f"S3 DELETE answered {response.status_code}")
+        # S3 answers a missing object's DELETE with success; a missing bucket is an error.
+        try:
+            await obstore.delete_async(self.store, check_key(key))
+        except _FAILURES as exc:
+            raise failure("DELETE", exc) from exc
 
     async def list_objects(self) -> AsyncIterator[StoredObject]:
-        token: str | None = None
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            while True:
-                query = [("list-type", "2"), ("prefix", self.prefix)]
-                if token:
-                    query.append(("continuation-token", token))
-                response = await _send(client, self._request(client, "GET", query=query))
-                if response.status_code != 200:
-                    raise StorageError(f"S3 LIST answered {response.status_code}")
-                objects, token = parse_list_result(response.content, self.prefix)
-                for item in objects:
-                    yield item
-                if not token:
-                    return
-
-
-def parse_list_result(body: bytes, prefix: str) -> tuple[list[StoredObject], str | None]:
-    """Objects of one ListObjectsV2 page under ``prefix``, and the continuation token."""
-    # The endpoint is configured by the operator; expat does not resolve external entities.
-    root = ElementTree.fromstring(body)  # noqa: S314
-    found: list[StoredObject] = []
-    token: str | None = None
-    for element in root:
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "NextContinuationToken":
-            token = element.text
-        if tag != "Contents":
-            continue
-        fields = {child.tag.rsplit("}", 1)[-1]: child.text or "" for child in element}
-        name = fields.get("Key", "")
-        if not name.startswith(prefix):
-            continue
         try:
-            key = check_key(name[len(prefix) :])
-            modified = datetime.fromisoformat(fields.get("LastModified", ""))
-        except ValueError:
-            continue
-        found.append(StoredObject(key=key, modified_at=modified))
-    return found, token
+            async for batch in obstore.list(self.store, chunk_size=1000):
+                for meta in batch:
+                    try:
+                        key = check_key(meta["path"])
+                    except ValueError:
+                        continue  # not one of ours (another prefix inside, a stray upload)
+                    yield StoredObject(key=key, modified_at=meta["last_modified"])
+        except _FAILURES as exc:
+            raise failure("LIST", exc) from exc
 
 
-async def _send(
-    client: httpx.AsyncClient, request: httpx.Request, *, stream: bool = False
-) -> httpx.Response:
+def failure(operation: str, exc: Exception) -> StorageError:
+    """A StorageError that tells an operator what to check, without obstore's debug dump."""
+    code = _s3_error_code(exc)
+    if isinstance(exc, PermissionDeniedError | UnauthenticatedError) or code in _REFUSED:
+        reason = (
+            "the store refused the credentials or the bucket's permissions "
+            "(check ESERVICE_S3_ACCESS_KEY, ESERVICE_S3_SECRET_KEY, ESERVICE_S3_BUCKET)"
+        )
+    elif code == "NoSuchBucket":
+        reason = "the bucket does not exist (check ESERVICE_S3_BUCKET)"
+    else:
+        first_line = str(exc).split("\n", 1)[0]
+        reason = f"{type(exc).__name__}: {first_line[:300]}"
+    return StorageError(f"S3 {operation} failed: {reason}")
+
+
+def _s3_error_code(exc: Exception) -> str | None:
+    # obstore classifies only some refusals (a refused listing is a GenericError) but quotes
+    # the store's answer, whose <Code> is S3's documented error code.
+    found = _ERROR_CODE.search(str(exc))
+    return found.group(1) if found else None
+
+
+async def _chunks(stream: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
     try:
-        return await client.send(request, stream=stream)
-    except httpx.HTTPError as exc:
-        raise StorageError(f"object storage unreachable: {type(exc).__name__}") from exc
-
-
-async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
-    handle = await asyncio.to_thread(path.open, "rb")
-    try:
-        while chunk := await asyncio.to_thread(handle.read, CHUNK_SIZE):
+        async for chunk in stream:
             yield chunk
-    finally:
-        handle.close()
-
-
-async def _body_chunks(client: httpx.AsyncClient, response: httpx.Response) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in response.aiter_bytes(CHUNK_SIZE):
-            yield chunk
-    finally:
-        await response.aclose()
-        await client.aclose()
+    except _FAILURES as exc:
+        raise failure("GET", exc) from exc

@@ -13,13 +13,13 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.attachments import repository
+from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.consistency import remove_after_commit
 from eservice.attachments.schemas import AttachmentOut
 from eservice.attachments.storage import (
     MissingObject,
     Storage,
     StorageError,
-    storage_from_settings,
     storage_unavailable,
 )
 from eservice.attachments.tables import AttachmentRow
@@ -121,7 +121,7 @@ async def open_attachment(
     except MissingObject:
         raise NotFound("The file of this attachment is no longer stored.") from None
     except StorageError as exc:
-        raise storage_unavailable() from exc
+        raise storage_unavailable(exc) from exc
     return Download(attachment=row, chunks=chunks)
 
 

@@ -188,7 +188,7 @@ async def store_attachment(
         await storage.save(key, staged.path, size=staged.size, sha256=staged.sha256)
     except StorageError as exc:
         await remove_quietly(storage, key)
-        raise storage_unavailable() from exc
+        raise storage_unavailable(exc) from exc
     remove_on_rollback(session, storage, key)
     try:
         attachment_id = uuid.uuid4()

@@ -7,8 +7,9 @@ import asyncio
 import json
 from datetime import timedelta
 
+from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.maintenance import cleanup_leftovers
-from eservice.attachments.storage import StorageError, storage_from_settings
+from eservice.attachments.storage import StorageError
 from eservice.cli.common import Subcommands, database_url_or_exit, fail, settings_or_exit
 from eservice.core.config import Settings, SettingsError
 from eservice.core.db import create_engine, create_sessionmaker
