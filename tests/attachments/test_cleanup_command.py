@@ -18,6 +18,20 @@ from eservice.worker import worker_jobs
 from tests.attachments.s3_server import S3Server
 
 
+def _cli_environment(
+    monkeypatch: pytest.MonkeyPatch, database_url: str, data_dir: Path, **variables: str
+) -> None:
+    for key in list(os.environ):
+        if key.startswith("ESERVICE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("ESERVICE_DATABASE_URL", database_url)
+    monkeypatch.setenv("ESERVICE_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("ESERVICE_ENV", "test")
+    for name, value in variables.items():
+        monkeypatch.setenv(f"ESERVICE_{name.upper()}", value)
+    monkeypatch.chdir(data_dir)
+
+
 def test_cleanup_command_removes_old_orphans_and_prints_a_report(
     database_url: str,
     session_tmp: Path,
@@ -32,13 +46,7 @@ def test_cleanup_command_removes_old_orphans_and_prints_a_report(
         path.write_bytes(b"left over")
     past = time.time() - 3600
     os.utime(orphan, (past, past))
-    for key in list(os.environ):
-        if key.startswith("ESERVICE_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("ESERVICE_DATABASE_URL", database_url)
-    monkeypatch.setenv("ESERVICE_DATA_DIR", str(session_tmp))
-    monkeypatch.setenv("ESERVICE_ENV", "test")
-    monkeypatch.chdir(session_tmp)
+    _cli_environment(monkeypatch, database_url, session_tmp)
 
     code = main(["attachments", "cleanup", "--older-than-minutes", "30"])
 
@@ -73,20 +81,6 @@ async def test_the_worker_cleans_old_leftover_files_in_its_housekeeping(
     await jobs["clean_attachment_leftovers"](sessionmaker, 100)
 
     assert not orphan.exists()
-
-
-def _cli_environment(
-    monkeypatch: pytest.MonkeyPatch, database_url: str, data_dir: Path, **variables: str
-) -> None:
-    for key in list(os.environ):
-        if key.startswith("ESERVICE_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("ESERVICE_DATABASE_URL", database_url)
-    monkeypatch.setenv("ESERVICE_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("ESERVICE_ENV", "test")
-    for name, value in variables.items():
-        monkeypatch.setenv(f"ESERVICE_{name.upper()}", value)
-    monkeypatch.chdir(data_dir)
 
 
 def test_cleanup_command_names_the_s3_settings_when_the_store_refuses_them(
