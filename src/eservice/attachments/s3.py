@@ -95,7 +95,7 @@ class S3Storage:
                 max_concurrency=PARTS_IN_FLIGHT,
             )
         except _FAILURES as exc:
-            raise failure("PUT", exc) from exc
+            raise _failure("PUT", exc) from exc
         await asyncio.to_thread(source.unlink, missing_ok=True)
 
     async def open(self, key: str) -> AsyncIterator[bytes]:
@@ -103,10 +103,10 @@ class S3Storage:
             result = await obstore.get_async(self.store, check_key(key))
         except FileNotFoundError as exc:
             if _s3_error_code(exc) == "NoSuchBucket":  # S3 answers 404 for both
-                raise failure("GET", exc) from exc
+                raise _failure("GET", exc) from exc
             raise MissingObject(key) from None
         except _FAILURES as exc:
-            raise failure("GET", exc) from exc
+            raise _failure("GET", exc) from exc
         return _chunks(result.stream(min_chunk_size=CHUNK_SIZE))
 
     async def delete(self, key: str) -> None:
@@ -114,7 +114,7 @@ class S3Storage:
         try:
             await obstore.delete_async(self.store, check_key(key))
         except _FAILURES as exc:
-            raise failure("DELETE", exc) from exc
+            raise _failure("DELETE", exc) from exc
 
     async def list_objects(self) -> AsyncIterator[StoredObject]:
         try:
@@ -126,10 +126,10 @@ class S3Storage:
                         continue  # not one of ours (another prefix inside, a stray upload)
                     yield StoredObject(key=key, modified_at=meta["last_modified"])
         except _FAILURES as exc:
-            raise failure("LIST", exc) from exc
+            raise _failure("LIST", exc) from exc
 
 
-def failure(operation: str, exc: Exception) -> StorageError:
+def _failure(operation: str, exc: Exception) -> StorageError:
     """A StorageError that tells an operator what to check, without obstore's debug dump."""
     code = _s3_error_code(exc)
     if isinstance(exc, PermissionDeniedError | UnauthenticatedError) or code in _REFUSED:
@@ -157,4 +157,4 @@ async def _chunks(stream: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
         async for chunk in stream:
             yield chunk
     except _FAILURES as exc:
-        raise failure("GET", exc) from exc
+        raise _failure("GET", exc) from exc
