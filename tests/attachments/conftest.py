@@ -6,7 +6,7 @@ import hashlib
 import shutil
 import struct
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -84,6 +84,27 @@ def s3_server() -> Iterator[S3Server]:
 def s3_bucket(s3_server: S3Server) -> str:
     """A fresh, empty bucket on the session's S3 server."""
     return s3_server.new_bucket()
+
+
+BACKENDS = ["filesystem", "s3"]
+
+
+@pytest.fixture
+async def client(
+    request: pytest.FixtureRequest,
+    client: Client,
+    client_with: Callable[..., Client],
+) -> AsyncIterator[Client]:
+    """The API client, on filesystem storage unless the test says otherwise.
+
+    ``@pytest.mark.parametrize("client", BACKENDS, indirect=True)`` runs a test on each backend.
+    """
+    if getattr(request, "param", "filesystem") == "filesystem":
+        yield client
+        return
+    s3_server: S3Server = request.getfixturevalue("s3_server")
+    async with client_with(**s3_server.settings(s3_server.new_bucket())) as s3_client:
+        yield s3_client
 
 
 PARKING = "bewohnerparkausweis"

@@ -7,9 +7,11 @@ import hashlib
 from typing import Any
 
 import asyncpg
+import pytest
 
 from eservice.core.config import Settings
 from tests.attachments.conftest import (
+    BACKENDS,
     Client,
     FileDraft,
     Upload,
@@ -22,6 +24,7 @@ from tests.attachments.conftest import (
 from tests.support.auth import Caller, MakeCitizen
 
 
+@pytest.mark.parametrize("client", BACKENDS, indirect=True)
 async def test_upload_returns_201_with_sha256_and_size(
     client: Client, citizen: Caller, file_draft: FileDraft, upload: Upload
 ) -> None:
@@ -40,6 +43,7 @@ async def test_upload_returns_201_with_sha256_and_size(
     assert body["url"] == f"/api/v1/requests/{request_id}/attachments/{body['id']}"
 
 
+@pytest.mark.parametrize("client", BACKENDS, indirect=True)
 async def test_download_is_byte_exact_with_matching_sha256_and_safe_headers(
     client: Client, citizen: Caller, file_draft: FileDraft, upload: Upload
 ) -> None:
@@ -66,6 +70,7 @@ async def test_download_is_byte_exact_with_matching_sha256_and_safe_headers(
     assert response.headers["repr-digest"] == f"sha-256=:{expected_digest}:"
 
 
+@pytest.mark.parametrize("client", BACKENDS, indirect=True)
 async def test_type_comes_from_the_bytes_for_images(
     client: Client, citizen: Caller, file_draft: FileDraft, upload: Upload
 ) -> None:
@@ -102,6 +107,7 @@ async def test_path_traversal_in_the_file_name_is_sanitised_and_never_a_path(
     assert all(path.resolve().is_relative_to(root) for path in files)
 
 
+@pytest.mark.parametrize("client", BACKENDS, indirect=True)
 async def test_list_shows_attachments_oldest_first_with_pagination(
     client: Client, citizen: Caller, file_draft: FileDraft, upload: Upload
 ) -> None:
@@ -138,6 +144,7 @@ async def test_kind_label_follows_the_callers_language(
     assert created.json()["kind_label"] == "Vehicle registration certificate part I"
 
 
+@pytest.mark.parametrize("client", BACKENDS, indirect=True)
 async def test_an_upload_is_an_event_in_the_history_and_the_outbox(
     citizen: Caller, file_draft: FileDraft, upload: Upload, raw_connection: asyncpg.Connection
 ) -> None:
