@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import logging
 from collections.abc import Callable
@@ -12,6 +13,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from eservice import attachments as attachments_package
 from eservice.attachments.consistency import wait_for_file_removals
 from eservice.attachments.s3 import PART_SIZE
 from eservice.attachments.storage import CHUNK_SIZE, MissingObject, StorageError, new_key
@@ -220,3 +222,26 @@ async def test_s3_listing_with_wrong_credentials_raises_a_storage_error(
     storage = s3_server.storage(s3_bucket, secret_key="wrong")
     with pytest.raises(StorageError, match="refused the credentials"):
         [item async for item in storage.list_objects()]
+
+
+def _attachment_imports(module: str) -> set[str]:
+    """The ``eservice.attachments`` modules ``module`` imports, at any depth of its code."""
+    source = Path(attachments_package.__file__).parent / f"{module}.py"
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("eservice.attachments")}
+
+
+def test_the_storage_interface_imports_no_backend_and_the_backends_only_it() -> None:
+    assert _attachment_imports("storage") == set()
+    for backend in ("filesystem", "s3"):
+        assert _attachment_imports(backend) == {"eservice.attachments.storage"}
+    assert _attachment_imports("backends") == {
+        "eservice.attachments.filesystem",
+        "eservice.attachments.s3",
+        "eservice.attachments.storage",
+    }
