@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-import httpx
 from moto.server import ThreadedMotoServer
 
 from eservice.attachments.s3 import S3Storage
@@ -104,9 +104,21 @@ def running_s3() -> Iterator[S3Server]:
             UserName="eservice", PolicyName="s3", PolicyDocument=json.dumps(_ALLOW_S3)
         )
         key = iam.create_access_key(UserName="eservice")["AccessKey"]
-        httpx.post(f"{url}/moto-api/reset-auth", content=b"0").raise_for_status()
+        _require_signatures(url, True)
         yield S3Server(url=url, access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
     finally:
-        # moto's switch is process-wide; leave it as found.
-        httpx.post(f"{url}/moto-api/reset-auth", content=b"inf")
+        _require_signatures(url, False)  # moto's switch is process-wide: leave it as found
         server.stop()
+
+
+def _require_signatures(url: str, required: bool) -> None:
+    """moto's switch: check every request from now on, or accept anything (its default)."""
+    # urllib, not httpx: this also runs at session teardown, when logging's streams are closed.
+    switch = urllib.request.Request(
+        f"{url}/moto-api/reset-auth",
+        data=b"0" if required else b"inf",
+        headers={"Content-Type": "text/plain"},  # moto reads the raw body, not a form
+        method="POST",
+    )
+    with urllib.request.urlopen(switch, timeout=10) as answer:
+        answer.read()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from eservice.attachments.filesystem import FilesystemStorage
-from eservice.attachments.s3 import S3Storage
 from eservice.attachments.storage import Storage
 from eservice.core.config import Settings, SettingsError
 
@@ -16,7 +15,7 @@ def storage_from_settings(settings: Settings) -> Storage:
     """The backend chosen by ``ESERVICE_STORAGE`` (``filesystem`` or ``s3``)."""
     if settings.storage == "s3":
         missing = [
-            "ESERVICE_" + name.upper() for name in _S3_SETTINGS if not getattr(settings, name)
+            f"ESERVICE_{name.upper()}" for name in _S3_SETTINGS if not getattr(settings, name)
         ]
         if missing:
             raise SettingsError("ESERVICE_STORAGE=s3 needs " + ", ".join(missing))
@@ -33,7 +32,11 @@ def storage_from_settings(settings: Settings) -> Storage:
 @lru_cache(maxsize=8)
 def _s3_storage(
     endpoint_url: str, bucket: str, access_key: str, secret_key: str, region: str
-) -> S3Storage:
+) -> Storage:
+    # Imported here, not at the top, so that an installation on the filesystem never loads
+    # obstore's native library: it costs every API process memory and start-up time.
+    from eservice.attachments.s3 import S3Storage
+
     # One client per configuration, so requests reuse its pooled connections.
     return S3Storage(
         endpoint_url=endpoint_url,
