@@ -7,17 +7,23 @@ from typing import Annotated
 
 from litestar.params import HeaderParameter
 
+# The ETag of a request is its version in quotes; ``W/`` and missing quotes are forgiven.
+ETAG_PATTERN = r'^(?:W/)?"?([0-9]{1,9})"?$'
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
         name="If-Match",
         max_length=100,
+        pattern=ETAG_PATTERN,
         required=False,
-        description='The ETag of the version you read, e.g. "3".',
+        description=(
+            'The ETag of the version you read, e.g. "3". Required by this operation: without '
+            "it the answer is 428, with another version than the current one 412."
+        ),
     ),
 ]
 
-_ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
+_ETAG_RE = re.compile(ETAG_PATTERN)
 
 
 def etag(version: int) -> str:
