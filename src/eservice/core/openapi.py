@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 import msgspec
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
-from litestar.openapi.spec import Reference, Schema
+from litestar.openapi.spec import Operation, Parameter, Reference, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
@@ -54,22 +55,78 @@ BAD_REQUEST = _problem("invalid parameters (problem+json; `errors[].pointer` nam
 INVALID_BODY = _problem("invalid body (problem+json; `errors[].pointer` is a JSON pointer)")
 
 
+def _documented_handlers(app: Litestar) -> Iterator[HTTPRouteHandler]:
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            if isinstance(handler, HTTPRouteHandler) and handler.resolve_include_in_schema():
+                yield handler
+
+
 def document_problem_responses(app: Litestar) -> None:
     """Replace Litestar's default 400 description by the problem body, on every handler.
 
     Litestar documents its own validation error shape for 400 and offers no app-wide
     override, so each registered handler gets ``responses`` entries it did not set itself.
     """
-    for route in app.routes:
-        if not isinstance(route, HTTPRoute):
-            continue
-        for handler in route.route_handlers:
-            if not isinstance(handler, HTTPRouteHandler) or not handler.resolve_include_in_schema():
-                continue
-            added = {400: BAD_REQUEST}
-            if "data" in handler.parsed_fn_signature.parameters:
-                added[422] = INVALID_BODY
-            handler.responses = {**added, **(handler.responses or {})}
+    for handler in _documented_handlers(app):
+        added = {400: BAD_REQUEST}
+        if "data" in handler.parsed_fn_signature.parameters:
+            added[422] = INVALID_BODY
+        handler.responses = {**added, **(handler.responses or {})}
+
+
+def _never_null(schema: Schema) -> Schema:
+    """The schema of an optional parameter without its ``null``: absent is how HTTP omits one."""
+    if schema.one_of:
+        kept = [s for s in schema.one_of if not (isinstance(s, Schema) and s.type == NULL)]
+        if len(kept) == 1 and isinstance(kept[0], Schema):
+            outer = {
+                field.name: getattr(schema, field.name)
+                for field in dataclasses.fields(Schema)
+                if field.name != "one_of" and getattr(schema, field.name) is not None
+            }
+            return dataclasses.replace(kept[0], **outer)
+    if isinstance(schema.type, list | tuple) and NULL in schema.type:
+        types = [t for t in schema.type if t != NULL]
+        enum = None if schema.enum is None else [v for v in schema.enum if v is not None]
+        return dataclasses.replace(schema, type=types[0] if len(types) == 1 else types, enum=enum)
+    return schema
+
+
+_AS_SENT: dict[type[Operation], type[Operation]] = {}
+
+
+def _parameters_as_sent(operation_class: type[Operation]) -> type[Operation]:
+    """``operation_class``, documenting its parameters without ``null`` (made once per class)."""
+    if operation_class not in _AS_SENT:
+        base_post_init = getattr(operation_class, "__post_init__", None)
+
+        def __post_init__(self: Operation) -> None:
+            if base_post_init is not None:
+                base_post_init(self)
+            for parameter in self.parameters or []:
+                if isinstance(parameter, Parameter) and isinstance(parameter.schema, Schema):
+                    parameter.schema = _never_null(parameter.schema)
+
+        subclass = type(
+            operation_class.__name__, (operation_class,), {"__post_init__": __post_init__}
+        )
+        _AS_SENT[operation_class] = dataclasses.dataclass(subclass)
+    return _AS_SENT[operation_class]
+
+
+def document_parameters_as_sent(app: Litestar) -> None:
+    """Optional query and header parameters are documented as strings, never as ``null``.
+
+    Litestar writes ``str | None`` as ``oneOf: [string, null]``, and a client generator or a
+    fuzzer then sends the text ``null``, which a pattern or an enum rightly refuses. Each
+    handler's ``operation_class`` (Litestar's hook for adjusting an operation's document)
+    is extended to drop that ``null``.
+    """
+    for handler in _documented_handlers(app):
+        handler.operation_class = _parameters_as_sent(handler.operation_class)
 
 
 # JSON Schema keywords as msgspec writes them -> the attribute of Litestar's ``Schema`` that
@@ -82,6 +139,9 @@ def _keyword(field: dataclasses.Field[Any]) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+NULL = OpenAPIType.NULL
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+_SHAPED = {"pattern", "enum", "const", "format"}
 _SCHEMA_ATTRIBUTES = {_keyword(field): field.name for field in dataclasses.fields(Schema)}
 _SUBSCHEMA_LISTS = {"anyOf", "oneOf", "allOf", "prefixItems"}
 _SUBSCHEMA_MAPS = {"properties", "patternProperties"}
@@ -166,6 +226,9 @@ class InputStructSchemas(OpenAPISchemaPlugin):
             _SCHEMA_ATTRIBUTES[keyword]: self._convert_value(keyword, value, nested, schema_creator)
             for keyword, value in described.items()
         }
+        if described.get("type") == "string" and not _SHAPED.intersection(described):
+            # PostgreSQL stores no NUL character: such text is refused (422, core/bounds.py).
+            values["pattern"] = NO_NUL_PATTERN
         return Schema(**values)
 
     def _convert_value(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
+from litestar.openapi.spec import Operation, Parameter
 from litestar.params import HeaderParameter
 
 # The ETag of a request is its version in quotes; ``W/`` and missing quotes are forgiven.
@@ -22,6 +24,21 @@ IfMatch = Annotated[
         ),
     ),
 ]
+
+
+@dataclass
+class IfMatchRequired(Operation):
+    """An operation that needs ``If-Match``: the document marks the header required.
+
+    The declaration itself stays optional, because a missing ``If-Match`` is answered 428
+    Precondition Required (RFC 6585) by the service, not 400 by Litestar's parameter check.
+    """
+
+    def __post_init__(self) -> None:
+        for parameter in self.parameters or []:
+            if isinstance(parameter, Parameter) and parameter.name == "If-Match":
+                parameter.required = True
+
 
 _ETAG_RE = re.compile(ETAG_PATTERN)
 
