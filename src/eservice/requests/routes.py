@@ -142,8 +142,11 @@ async def list_transitions(
     request_id: FromPath[UUID], db_session: Session, principal: Caller
 ) -> list[TransitionOut]:
     row = await service.get_request_for(db_session, principal, request_id)
-    available, published = await transitions.available_for(db_session, principal, row)
-    return [present_transition(t, published.workflow, principal.locale) for t in available]
+    available = await transitions.available_for(db_session, principal, row)
+    return [
+        present_transition(t, available.service, available.documents_present, principal.locale)
+        for t in available.transitions
+    ]
 
 
 @post(
