@@ -14,6 +14,7 @@ means the document and the server have drifted apart, and schemathesis's
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -88,7 +89,7 @@ DOMAIN_ANSWERS: dict[tuple[str, str], list[Rule]] = {
     ],
     ("POST", "/api/v1/auth/verify-email"): [refused_at("/token")],
     ("POST", "/api/v1/auth/password-reset/confirm"): [refused_at("/token", "/password")],
-    ("POST", "/api/v1/admin/users"): [refused_at("/password", "/departments")],
+    ("POST", "/api/v1/admin/users"): [refused_at("/password")],
     ("PATCH", "/api/v1/admin/users/{user_id}"): [refused_at("/departments")],
     ("POST", "/api/v1/requests"): [refused_at("/service", "/data", "/location", "/applicant_id")],
     ("PATCH", "/api/v1/requests/{request_id}"): [refused_at("/data", "/location")],
@@ -115,14 +116,22 @@ def _documented_refusal(case: Any, response: Any) -> bool:
     return any(rule(response, case) for rule in rules)
 
 
-def _as_sent(case: Any) -> None:
-    """Adjust what no schema can generate: a cursor the server handed out, a fresh key."""
+def _as_sent(case: Any, base_url: str, headers: dict[str, str]) -> None:
+    """Adjust what no schema can generate: values only the server hands out.
+
+    A cursor is opaque (only one the server wrote is valid), so it is left out. Idempotency
+    keys are generated alike, and a key reused with another body is a documented 422, so each
+    case gets its own. ``If-Match`` keeps its generated form (``W/``, quotes) but names the
+    request's current version, so the body reaches the service's own rules instead of 412.
+    """
     if case.query:
-        # A cursor is opaque: only one the server wrote is valid, and none exists yet.
         case.query.pop("cursor", None)
     if case.headers and "Idempotency-Key" in case.headers:
-        # Keys are generated alike; a key reused with another body is a documented 422.
         case.headers["Idempotency-Key"] = case.headers["Idempotency-Key"][:200] + uuid.uuid4().hex
+    if case.headers and "If-Match" in case.headers:
+        url = f"{base_url}/api/v1/requests/{case.path_parameters['request_id']}"
+        version = httpx.get(url, headers=headers, timeout=10).json()["version"]
+        case.headers["If-Match"] = re.sub("[0-9]+", str(version), case.headers["If-Match"])
 
 
 def _check(operation: Any, base_url: str, headers: dict[str, str], ids: dict[str, str]) -> None:
@@ -132,7 +141,7 @@ def _check(operation: Any, base_url: str, headers: dict[str, str], ids: dict[str
     @fuzz_settings(max_examples=EXAMPLES)
     @given(case=operation.as_strategy(path_parameters=fixed))
     def run(case: schemathesis.Case) -> None:
-        _as_sent(case)
+        _as_sent(case, base_url, headers)
         response = case.call(base_url=base_url, headers=headers, timeout=10)
         case.validate_response(response, checks=[not_a_server_error])
         if not _documented_refusal(case, response):

@@ -185,7 +185,8 @@ class InputStructSchemas(OpenAPISchemaPlugin):
     (the rules a service checks by hand, described where the field is declared). An input Struct
     (one that forbids unknown fields) is therefore described by msgspec, from the very
     declaration that validates the body, and registered as a component through the
-    ``schema_creator`` Litestar hands to schema plugins.
+    ``schema_creator`` Litestar hands to schema plugins. A Struct may add a rule across its
+    fields as a ``json_schema_extra`` class variable (``if``/``then``), next to the fields.
     """
 
     def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
@@ -204,9 +205,13 @@ class InputStructSchemas(OpenAPISchemaPlugin):
         schema = schema_creator.create_component_schema(
             field_definition, required=list(described.get("required", [])), property_fields={}
         )
+        # A rule across fields, which msgspec cannot derive from the fields (``if``/``then``).
+        described = {**described, **getattr(struct, "json_schema_extra", {})}
         nested = _structs_in(struct)
         converted = self._convert(described, nested, schema_creator)
         for name in ("properties", "additional_properties", "description", "title"):
+            setattr(schema, name, getattr(converted, name))
+        for name in ("schema_if", "then", "schema_else"):
             setattr(schema, name, getattr(converted, name))
         return schema
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
@@ -13,7 +13,11 @@ from eservice.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 # The formats the service checks by hand (identity/service.py compiles these very patterns):
 # the API and the CLI share those checks and their bilingual messages, and the OpenAPI
 # document states them through ``extra_json_schema``.
-EMAIL_PATTERN = r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$"
+# ``\x85`` and ``\ufeff`` are spelled out: Python's ``\s`` has the one, JSON Schema's
+# (ECMA 262) the other, and the pattern must mean the same to the server and to clients.
+EMAIL_PATTERN = (
+    r"^[^@\s\x00-\x1f\x85\ufeff]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$"
+)
 DEPARTMENT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 SCOPE_PATTERN = r"^[a-z][a-z_]*:[a-z][a-z_]*$"
 SERVICE_CODE_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
@@ -122,8 +126,20 @@ class StatusOut(msgspec.Struct, kw_only=True):
 # Admin ------------------------------------------------------------------------------------
 
 
+# Clerks and supervisors work for departments (identity.service.checked_staff_roles).
+NEED_A_DEPARTMENT: dict[str, Any] = {
+    "if": {
+        "properties": {"roles": {"contains": {"enum": ["clerk", "supervisor"]}}},
+        "required": ["roles"],
+    },
+    "then": {"properties": {"departments": {"minItems": 1}}, "required": ["departments"]},
+}
+
+
 class StaffCreateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A staff account; clerks and supervisors need at least one department."""
+
+    json_schema_extra: ClassVar[dict[str, Any]] = NEED_A_DEPARTMENT
 
     email: Email
     password: NewPassword
