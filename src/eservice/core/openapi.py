@@ -19,6 +19,9 @@ from litestar.typing import FieldDefinition
 from eservice.core.errors import FieldError
 from eservice.core.problems import PROBLEM_JSON
 
+NULL = OpenAPIType.NULL
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+
 
 class SchemaCreator(Protocol):
     """What a schema plugin uses of the schema creator Litestar hands it."""
@@ -100,6 +103,8 @@ _AS_SENT: dict[type[Operation], type[Operation]] = {}
 
 def _parameters_as_sent(operation_class: type[Operation]) -> type[Operation]:
     """``operation_class``, documenting its parameters without ``null`` (made once per class)."""
+    if operation_class in _AS_SENT.values():  # handlers are shared by every app built
+        return operation_class
     if operation_class not in _AS_SENT:
         base_post_init = getattr(operation_class, "__post_init__", None)
 
@@ -139,8 +144,6 @@ def _keyword(field: dataclasses.Field[Any]) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-NULL = OpenAPIType.NULL
-NO_NUL_PATTERN = r"^[^\u0000]*$"
 _SHAPED = {"pattern", "enum", "const", "format"}
 _SCHEMA_ATTRIBUTES = {_keyword(field): field.name for field in dataclasses.fields(Schema)}
 _SUBSCHEMA_LISTS = {"anyOf", "oneOf", "allOf", "prefixItems"}
