@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.contract.helpers import Client
+from tests.requests.helpers import file_request
+from tests.support.auth import MakeCitizen
 
 IF_MATCH_OPERATIONS = [
     ("patch", "/api/v1/requests/{request_id}"),
@@ -79,7 +81,7 @@ async def test_if_match_is_required_where_the_service_answers_428_without_it(
     for verb, path in IF_MATCH_OPERATIONS:
         (if_match,) = [p for p in paths[path][verb]["parameters"] if p["name"] == "If-Match"]
         assert if_match["required"] is True, (verb, path)
-        assert if_match["schema"]["pattern"].startswith("^(?:W/)?")
+        assert if_match["schema"]["pattern"] == '^(?:\\*|(?:W/)?"?([0-9]{1,9})"?)$'
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -97,3 +99,18 @@ async def test_transition_requirements_document_missing_documents(client: Client
     assert set(requirements["required"]) >= {"documents", "missing_documents"}
     missing = _resolve(document, requirements["properties"]["missing_documents"]["items"])
     assert set(missing["required"]) == {"kind", "label"}
+
+
+async def test_if_match_as_declared_star_is_412_and_a_garbled_one_400(
+    client: Client, make_citizen: MakeCitizen
+) -> None:
+    citizen = await make_citizen()
+    draft = await file_request(client, citizen, "hundeanmeldung", submit=False)
+    url = f"/api/v1/requests/{draft['id']}"
+    answers = {}
+    for if_match in ("*", "three", f'"{draft["version"]}"'):
+        response = await client.patch(
+            url, json={}, headers={**citizen.headers, "If-Match": if_match}
+        )
+        answers[if_match] = response.status_code
+    assert answers == {"*": 412, "three": 400, f'"{draft["version"]}"': 200}

@@ -10,7 +10,8 @@ from litestar.openapi.spec import Operation, Parameter
 from litestar.params import HeaderParameter
 
 # The ETag of a request is its version in quotes; ``W/`` and missing quotes are forgiven.
-ETAG_PATTERN = r'^(?:W/)?"?([0-9]{1,9})"?$'
+# ``*`` is well-formed too, but never names a version: a compare-and-set needs one (412).
+ETAG_PATTERN = r'^(?:\*|(?:W/)?"?([0-9]{1,9})"?)$'
 IfMatch = Annotated[
     str | None,
     HeaderParameter(
@@ -20,7 +21,7 @@ IfMatch = Annotated[
         required=False,
         description=(
             'The ETag of the version you read, e.g. "3". Required by this operation: without '
-            "it the answer is 428, with another version than the current one 412."
+            "it the answer is 428, with another version than the current one (or *) 412."
         ),
     ),
 ]
@@ -52,4 +53,4 @@ def parse_if_match(value: str | None) -> int | None:
     if value is None:
         return None
     match = _ETAG_RE.match(value)
-    return int(match.group(1)) if match else -1
+    return int(match.group(1)) if match and match.group(1) else -1
