@@ -65,7 +65,8 @@ async def _with_etag(
         "`service` must be a published service (else 422 at /service); `data` is checked "
         "against that service's form (a JSON Schema, see GET /api/v1/services/{code}) and "
         "`location` against its location rule, answering 422 pointing into /data or at "
-        "/location. `applicant_id` is for API clients filing for a citizen."
+        "/location. `applicant_id` is for API clients filing for a citizen: another "
+        "caller's, or one that names no citizen account, is a 422 at /applicant_id."
     ),
     status_code=201,
 )
