@@ -35,6 +35,7 @@ from tests.support.setup import prepare_test_database
 
 pytest_plugins = [
     "tests.support.auth",
+    "tests.support.fuzzing",
 ]
 
 REPO = Path(__file__).resolve().parents[1]

@@ -23,7 +23,11 @@ from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.heap import freeze_startup_heap
 from eservice.core.middleware import RequestContextMiddleware
-from eservice.core.openapi import document_problem_responses
+from eservice.core.openapi import (
+    InputStructSchemas,
+    document_parameters_as_sent,
+    document_problem_responses,
+)
 from eservice.core.problems import handle_exception
 from eservice.core.transaction import RequestSessions
 from eservice.health.routes import routes as health_routes
@@ -95,6 +99,7 @@ def create_app(
             DefineMiddleware(RequestContextMiddleware, access_log=settings.access_log),
         ],
         exception_handlers={Exception: handle_exception},
+        plugins=[InputStructSchemas()],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="eservice API",
@@ -110,4 +115,5 @@ def create_app(
         logging_config=None,
     )
     document_problem_responses(app)
+    document_parameters_as_sent(app)
     return app

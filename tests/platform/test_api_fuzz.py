@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from schemathesis.checks import not_a_server_error
 
-from eservice.app import create_app
-from eservice.core.config import Settings
-from tests.support.live_server import serve_in_thread
-
-
-@pytest.fixture(scope="module")
-def live_server(settings: Settings, database_url: str) -> Iterator[str]:
-    with serve_in_thread(create_app(settings, database_url)) as base_url:
-        yield base_url
-
+from tests.support.fuzzing import fuzz_settings, served_schema
 
 # RFC 6749 endpoints answer errors in the OAuth form ({"error": ...}), by contract.
 OAUTH_ENDPOINTS = {"/api/v1/auth/token", "/api/v1/auth/revoke"}
@@ -27,13 +15,7 @@ OAUTH_ENDPOINTS = {"/api/v1/auth/token", "/api/v1/auth/revoke"}
 def _fuzz_operation(operation: object, base_url: str, headers: dict[str, str]) -> None:
     strategy = operation.as_strategy()  # type: ignore[attr-defined]
 
-    @settings(
-        max_examples=15,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-        database=None,
-    )
+    @fuzz_settings(max_examples=15)
     @given(case=strategy)
     def run(case: schemathesis.Case) -> None:
         response = case.call(base_url=base_url, headers=headers, timeout=10)
@@ -50,7 +32,7 @@ def _fuzz_operation(operation: object, base_url: str, headers: dict[str, str]) -
 
 
 def test_no_input_makes_the_api_fail_with_a_server_error(live_server: str) -> None:
-    schema = schemathesis.openapi.from_url(f"{live_server}/schema/openapi.json")
+    schema = served_schema(live_server)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 3
     for operation in operations:

@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from schemathesis.checks import not_a_server_error
 
-from eservice.app import create_app
-from eservice.core.config import Settings
 from tests.requests.helpers import filing
-from tests.support.live_server import serve_in_thread
+from tests.support.fuzzing import fuzz_settings, served_schema
 
 PREFIXES = ("/api/v1/requests", "/api/v1/queues")
 
 
-@pytest.fixture(scope="module")
-def requests_server(settings: Settings, database_url: str) -> Iterator[str]:
-    with serve_in_thread(create_app(settings, database_url)) as base_url:
-        yield base_url
-
-
 def _fuzz(operation: Any, base_url: str, headers: dict[str, str], ids: dict[str, str]) -> None:
-    @settings(
-        max_examples=12,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        derandomize=True,
-        database=None,
-    )
+    @fuzz_settings(max_examples=12)
     @given(case=operation.as_strategy())
     def run(case: schemathesis.Case) -> None:
         for name, value in ids.items():
@@ -48,19 +32,19 @@ def _fuzz(operation: Any, base_url: str, headers: dict[str, str], ids: dict[str,
 
 
 async def test_requests_and_queues_api_never_answers_500(
-    requests_server: str, make_citizen: Any, make_staff: Any
+    live_server: str, make_citizen: Any, make_staff: Any
 ) -> None:
     import httpx
 
     citizen = await make_citizen()
     clerk = await make_staff("clerk", departments=("steuern",))
-    async with httpx.AsyncClient(base_url=requests_server) as http:
+    async with httpx.AsyncClient(base_url=live_server) as http:
         created = await http.post(
             "/api/v1/requests", json=filing("hundeanmeldung"), headers=citizen.headers
         )
     assert created.status_code == 201
     ids = {"request_id": created.json()["id"], "department": "steuern"}
-    schema = schemathesis.openapi.from_url(f"{requests_server}/schema/openapi.json")
+    schema = served_schema(live_server)
     operations = [
         result.ok()
         for result in schema.get_all_operations()
@@ -69,4 +53,4 @@ async def test_requests_and_queues_api_never_answers_500(
     assert len(operations) >= 12
     for caller in (citizen, clerk):
         for operation in operations:
-            await asyncio.to_thread(_fuzz, operation, requests_server, caller.headers, ids)
+            await asyncio.to_thread(_fuzz, operation, live_server, caller.headers, ids)

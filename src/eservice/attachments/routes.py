@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.attachments import service, uploads
 from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.filenames import content_disposition
-from eservice.attachments.schemas import AttachmentOut
+from eservice.attachments.schemas import KIND_PATTERN, AttachmentOut
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, caller_key, idempotent
@@ -41,10 +41,24 @@ class UploadOperation(Operation):
             type=OpenAPIType.OBJECT,
             required=["file", "kind"],
             properties={
-                "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
-                "kind": Schema(type=OpenAPIType.STRING, pattern=r"^[a-z][a-z0-9_-]{0,62}$"),
+                "file": Schema(
+                    type=OpenAPIType.STRING,
+                    format=OpenAPIFormat.BINARY,
+                    description=(
+                        "A file of a type the service accepts for this kind, within its size "
+                        "limit (else 422 at /file, 413 when too large)."
+                    ),
+                ),
+                "kind": Schema(
+                    type=OpenAPIType.STRING,
+                    pattern=KIND_PATTERN,
+                    description=(
+                        "One of the service's `required_documents` kinds (else 422 at /kind)."
+                    ),
+                ),
                 "visibility": Schema(type=OpenAPIType.STRING, enum=["public", "internal"]),
             },
+            additional_properties=False,
         )
         self.request_body = RequestBody(
             required=True, content={"multipart/form-data": OpenAPIMediaType(schema=form)}

@@ -13,7 +13,8 @@ from uuid import UUID
 import msgspec
 
 Visibility = Literal["public", "internal"]
-Kind = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
+KIND_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
+Kind = Annotated[str, msgspec.Meta(pattern=KIND_PATTERN)]
 
 
 class AttachmentOut(msgspec.Struct, kw_only=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Response
@@ -17,7 +17,7 @@ DEFAULT_LANGUAGE = "de"
 CACHE_CONTROL = "public, max-age=300"
 
 Lang = Annotated[
-    str | None, QueryParameter(name="lang", description="label language: de or en", max_length=8)
+    Literal["de", "en"] | None, QueryParameter(name="lang", description="label language")
 ]
 AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", max_length=512)]
 IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=1024)]

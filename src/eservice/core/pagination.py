@@ -26,12 +26,30 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_CURSOR_LENGTH = 1024
 
-# The two query parameters of every list.
+# The two query parameters of every list: Litestar validates them (400) and documents them
+# from this declaration. A cursor is opaque (what ``encode_cursor`` writes): a well-formed value
+# the server did not hand out answers 400 as well (``invalid_cursor``).
+Limit = Annotated[
+    int | None,
+    QueryParameter(
+        name="limit",
+        ge=1,
+        le=MAX_LIMIT,
+        required=False,
+        description=f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+    ),
+]
 Cursor = Annotated[
     str | None,
-    QueryParameter(name="cursor", max_length=MAX_CURSOR_LENGTH, required=False),
+    QueryParameter(
+        name="cursor",
+        min_length=1,
+        max_length=MAX_CURSOR_LENGTH,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        required=False,
+        description="The `next_cursor` of the previous page (opaque; any other value is a 400).",
+    ),
 ]
-Limit = Annotated[int | None, QueryParameter(name="limit", required=False)]
 
 # A moment in a cursor always carries its offset (the columns are timestamptz).
 TzDatetime = Annotated[datetime, msgspec.Meta(tz=True)]

@@ -80,7 +80,16 @@ async def get_user(user_id: PathId, principal: Caller, db_session: Session) -> A
     return await admin.get_account(db_session, user_id)
 
 
-@patch("/api/v1/admin/users/{user_id:uuid}", tags=TAGS, summary="Change an account")
+@patch(
+    "/api/v1/admin/users/{user_id:uuid}",
+    tags=TAGS,
+    summary="Change an account",
+    description=(
+        "Clerks and supervisors need at least one department: a change that would leave one "
+        "without (given the account's current roles and departments) answers 422 at "
+        "/departments."
+    ),
+)
 async def update_user(
     user_id: PathId, data: JSONBody[StaffUpdateIn], principal: Caller, db_session: Session
 ) -> AccountOut:

@@ -14,6 +14,7 @@ from litestar.openapi.spec import (
 )
 from litestar.openapi.spec.enums import OpenAPIType
 
+from eservice.identity.grants import MAX_FIELD_LENGTH
 from eservice.identity.oauth_http import FORM_TYPE
 
 
@@ -21,9 +22,38 @@ def _text(description: str, enum: list[str] | None = None) -> Schema:
     return Schema(type=OpenAPIType.STRING, description=description, enum=enum)
 
 
-def _form_body(properties: dict[str, Schema | Reference], required: list[str]) -> RequestBody:
-    schema = Schema(type=OpenAPIType.OBJECT, properties=properties, required=required)
+def _field(description: str) -> Schema:
+    """A form field as ``read_token_form`` takes it: one non-empty value, at most 2048 chars."""
+    return Schema(
+        type=OpenAPIType.STRING,
+        description=description,
+        min_length=1,
+        max_length=MAX_FIELD_LENGTH,
+    )
+
+
+def _form(properties: dict[str, Schema | Reference], required: list[str]) -> Schema:
+    # Repeated or extra fields are refused (400 invalid_request), so the form is closed.
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        properties=properties,
+        required=required,
+        additional_properties=False,
+    )
+
+
+def _form_body(schema: Schema) -> RequestBody:
     return RequestBody(required=True, content={FORM_TYPE: OpenAPIMediaType(schema=schema)})
+
+
+def _grant(name: str, fields: dict[str, str]) -> Schema:
+    """One grant of the token endpoint: its ``grant_type`` and the fields it needs."""
+    properties: dict[str, Schema | Reference] = {
+        "grant_type": Schema(type=OpenAPIType.STRING, const=name, description="the grant"),
+        **{field: _field(description) for field, description in fields.items()},
+        "scope": _field("space-separated scopes (optional)"),
+    }
+    return _form(properties, ["grant_type", *fields])
 
 
 _OAUTH_ERROR = OpenAPIResponse(
@@ -48,18 +78,25 @@ class TokenOperation(Operation):
     """``POST /api/v1/auth/token``: the three grants of RFC 6749 as one url-encoded form."""
 
     def __post_init__(self) -> None:
-        grants = ["password", "refresh_token", "client_credentials"]
         self.request_body = _form_body(
-            {
-                "grant_type": _text("the grant", grants),
-                "username": _text("email (grant_type=password)"),
-                "password": _text("password (grant_type=password)"),
-                "refresh_token": _text("refresh token (grant_type=refresh_token)"),
-                "client_id": _text("client id (grant_type=client_credentials)"),
-                "client_secret": _text("client secret (grant_type=client_credentials)"),
-                "scope": _text("space-separated scopes (optional)"),
-            },
-            ["grant_type"],
+            Schema(
+                one_of=[
+                    _grant("password", {"username": "email", "password": "password"}),
+                    _grant("refresh_token", {"refresh_token": "the refresh token"}),
+                    _grant(
+                        "client_credentials",
+                        {
+                            "client_id": "client id (or HTTP Basic authentication)",
+                            "client_secret": "client secret (or HTTP Basic authentication)",
+                        },
+                    ),
+                ],
+                description=(
+                    "Wrong credentials answer 400 `invalid_grant` (password, refresh token) or "
+                    "401 `invalid_client`; a scope beyond the client's answers 400 "
+                    "`invalid_scope` (RFC 6749 §5.2)."
+                ),
+            )
         )
         if self.responses is not None:
             self.responses["400"] = _OAUTH_ERROR
@@ -72,9 +109,15 @@ class RevokeOperation(Operation):
 
     def __post_init__(self) -> None:
         self.request_body = _form_body(
-            {
-                "token": _text("the refresh token to revoke"),
-                "token_type_hint": _text("optional", ["refresh_token"]),
-            },
-            ["token"],
+            _form(
+                {
+                    "token": Schema(
+                        type=OpenAPIType.STRING,
+                        max_length=MAX_FIELD_LENGTH,
+                        description="the refresh token to revoke (unknown ones are ignored)",
+                    ),
+                    "token_type_hint": _text("optional", ["refresh_token"]),
+                },
+                ["token"],
+            )
         )

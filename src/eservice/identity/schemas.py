@@ -3,30 +3,76 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 import msgspec
 
+from eservice.identity.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from eservice.identity.principal import Scope
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
-Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+# The formats the service checks by hand (identity/service.py compiles these very patterns):
+# the API and the CLI share those checks and their bilingual messages, and the OpenAPI
+# document states them through ``extra_json_schema``.
+# ``\x85`` and ``\ufeff`` are spelled out: Python's ``\s`` has the one, JSON Schema's
+# (ECMA 262) the other, and the pattern must mean the same to the server and to clients.
+EMAIL_PATTERN = (
+    r"^[^@\s\x00-\x1f\x85\ufeff]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$"
+)
+DEPARTMENT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+SCOPE_PATTERN = r"^[a-z][a-z_]*:[a-z][a-z_]*$"
+SERVICE_CODE_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+
+Email = Annotated[
+    str, msgspec.Meta(min_length=3, max_length=254, extra_json_schema={"pattern": EMAIL_PATTERN})
+]
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+NewPassword = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        extra_json_schema={
+            "description": (
+                f"At least {MIN_PASSWORD_LENGTH} characters, at least 4 different ones, not a "
+                "well-known password and not the email address (else 422 at /password)."
+            ),
+        },
+    ),
+]
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Locale = Literal["de", "en"]
 StaffRole = Literal["clerk", "supervisor", "admin"]
-Department = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Department = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=64, extra_json_schema={"pattern": DEPARTMENT_PATTERN}),
+]
 ScopeName = Annotated[
     str,
-    msgspec.Meta(min_length=3, max_length=64, description="one of: " + ", ".join(Scope)),
+    msgspec.Meta(
+        min_length=3,
+        max_length=64,
+        description="one of: " + ", ".join(Scope),
+        extra_json_schema={"pattern": SCOPE_PATTERN},
+    ),
 ]
-ServiceCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-OpaqueToken = Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
+ServiceCode = Annotated[
+    str,
+    msgspec.Meta(min_length=1, max_length=64, extra_json_schema={"pattern": SERVICE_CODE_PATTERN}),
+]
+OpaqueToken = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=512,
+        extra_json_schema={"description": "The token from the email (else 422 at /token)."},
+    ),
+]
 
 
 class RegisterIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     email: Email
-    password: Password
+    password: NewPassword
     display_name: DisplayName
     locale: Locale = "de"
 
@@ -76,7 +122,7 @@ class PasswordResetIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class PasswordResetConfirmIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     token: OpaqueToken
-    password: Password
+    password: NewPassword
 
 
 class StatusOut(msgspec.Struct, kw_only=True):
@@ -87,9 +133,23 @@ class StatusOut(msgspec.Struct, kw_only=True):
 # Admin ------------------------------------------------------------------------------------
 
 
+# Clerks and supervisors work for departments (identity.service.checked_staff_roles).
+NEED_A_DEPARTMENT: dict[str, Any] = {
+    "if": {
+        "properties": {"roles": {"contains": {"enum": ["clerk", "supervisor"]}}},
+        "required": ["roles"],
+    },
+    "then": {"properties": {"departments": {"minItems": 1}}, "required": ["departments"]},
+}
+
+
 class StaffCreateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A staff account; clerks and supervisors need at least one department."""
+
+    json_schema_extra: ClassVar[dict[str, Any]] = NEED_A_DEPARTMENT
+
     email: Email
-    password: Password
+    password: NewPassword
     roles: Annotated[list[StaffRole], msgspec.Meta(min_length=1, max_length=3)]
     departments: Annotated[list[Department], msgspec.Meta(max_length=50)] = msgspec.field(
         default_factory=list

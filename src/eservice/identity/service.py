@@ -21,12 +21,18 @@ from eservice.identity.passwords import (
     verify_secret,
 )
 from eservice.identity.principal import STAFF_ROLES, Principal, Scope
+from eservice.identity.schemas import (
+    DEPARTMENT_PATTERN,
+    EMAIL_PATTERN,
+    SCOPE_PATTERN,
+    SERVICE_CODE_PATTERN,
+)
 from eservice.identity.tables import ApiClientRow, UserRow
 
-EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63}$")
-DEPARTMENT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-SCOPE_RE = re.compile(r"^[a-z][a-z_]*:[a-z][a-z_]*$")
-SERVICE_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+EMAIL_RE = re.compile(EMAIL_PATTERN)
+DEPARTMENT_RE = re.compile(DEPARTMENT_PATTERN)
+SCOPE_RE = re.compile(SCOPE_PATTERN)
+SERVICE_CODE_RE = re.compile(SERVICE_CODE_PATTERN)
 CLIENT_ID_PREFIX = "cl_"
 CLIENT_SECRET_PREFIX = "cs_"  # noqa: S105 - a prefix, not a secret
 

@@ -11,7 +11,22 @@ import msgspec
 from eservice.events.schemas import EventType
 
 ServiceCode = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{0,62}$")]
-WebhookUrl = Annotated[str, msgspec.Meta(min_length=8, max_length=2048)]
+# The URL is checked by hand (notifications/ssrf.py) because it is resolved, too; the
+# document states its shape and says what else answers 422.
+WebhookUrl = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=8,
+        max_length=2048,
+        extra_json_schema={
+            "pattern": r"^https?://[A-Za-z0-9.-]+(?::[1-9][0-9]{0,3})?(?:/[A-Za-z0-9._~/-]*)?$",
+            "description": (
+                "An http(s) URL without credentials whose host resolves, and only to public "
+                "addresses (else 422 at /url)."
+            ),
+        },
+    ),
+]
 
 
 class SubscriptionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

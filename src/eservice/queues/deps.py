@@ -11,28 +11,35 @@ from litestar.params import QueryParameter
 from eservice.core.errors import BadRequest
 from eservice.core.pagination import Cursor, Limit, check_limit
 from eservice.identity.principal import Principal
-from eservice.queues.schemas import RequestFilters
+from eservice.queues.schemas import RequestFilters, Sort
 
-StateFilter = Annotated[str | None, QueryParameter(name="state", max_length=64, required=False)]
+StateFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="state",
+        max_length=64,
+        required=False,
+        description="A state of the service's workflow (a name no workflow has matches nothing).",
+    ),
+]
 ServiceFilter = Annotated[str | None, QueryParameter(name="service", max_length=64, required=False)]
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 AssigneeFilter = Annotated[
     str | None,
-    QueryParameter(name="assignee", max_length=64, required=False, description="me, none or an id"),
+    QueryParameter(
+        name="assignee",
+        max_length=64,
+        pattern=f"^(?:me|none|{UUID_PATTERN})$",
+        required=False,
+        description="me, none or a staff id; staff only (400 for other callers).",
+    ),
 ]
 OverdueFilter = Annotated[bool | None, QueryParameter(name="overdue", required=False)]
 TextFilter = Annotated[
     str | None,
     QueryParameter(name="q", max_length=100, required=False, description="in reference and title"),
 ]
-SortParam = Annotated[
-    str | None,
-    QueryParameter(
-        name="sort",
-        max_length=32,
-        required=False,
-        description="due_at|priority|submitted_at|created_at",
-    ),
-]
+SortParam = Annotated[Sort | None, QueryParameter(name="sort", required=False)]
 
 
 def filters_from_query(

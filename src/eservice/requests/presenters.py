@@ -12,6 +12,7 @@ from eservice.identity.principal import Principal
 from eservice.requests.access import sees_internal
 from eservice.requests.schemas import (
     ActorOut,
+    DocumentNeedOut,
     EventOut,
     LocationOut,
     RequestOut,
@@ -20,6 +21,7 @@ from eservice.requests.schemas import (
     TransitionOut,
 )
 from eservice.requests.tables import RequestEventRow, RequestRow
+from eservice.requests.transitions import required_documents
 from eservice.workflow.definitions import Transition, Workflow
 
 ServiceKey = tuple[str, int]
@@ -116,15 +118,29 @@ def present_event(row: RequestEventRow, principal: Principal) -> EventOut:
     return out
 
 
-def present_transition(transition: Transition, workflow: Workflow, lang: str) -> TransitionOut:
+def _document_label(service: PublishedService, kind: str, lang: str) -> str:
+    document = service.definition.document(kind)
+    return kind if document is None else document.label.pick(lang)
+
+
+def present_transition(
+    transition: Transition, service: PublishedService, present: set[str], lang: str
+) -> TransitionOut:
+    """A transition with everything it needs, ``present`` being the attached document kinds."""
+    documents = required_documents(service, transition.name)
     return TransitionOut(
         name=transition.name,
         to=transition.to,
         label=transition.label.pick(lang),
-        to_label=state_label(workflow, transition.to, lang),
+        to_label=state_label(service.workflow, transition.to, lang),
         requires=RequirementsOut(
             comment=transition.requires.comment,
             fields=list(transition.requires.fields),
-            documents=list(transition.requires.documents),
+            documents=documents,
+            missing_documents=[
+                DocumentNeedOut(kind=kind, label=_document_label(service, kind, lang))
+                for kind in documents
+                if kind not in present
+            ],
         ),
     )

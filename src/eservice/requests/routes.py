@@ -18,6 +18,7 @@ from eservice.identity.principal import Principal
 from eservice.requests import assignment, service, transitions
 from eservice.requests.http import (
     IfMatch,
+    IfMatchRequired,
     etag,
     parse_if_match,
 )
@@ -56,7 +57,19 @@ async def _with_etag(
     return Response(body, headers={"ETag": etag(row.version)})
 
 
-@post("/api/v1/requests", tags=TAGS, summary="File a request", status_code=201)
+@post(
+    "/api/v1/requests",
+    tags=TAGS,
+    summary="File a request",
+    description=(
+        "`service` must be a published service (else 422 at /service); `data` is checked "
+        "against that service's form (a JSON Schema, see GET /api/v1/services/{code}) and "
+        "`location` against its location rule, answering 422 pointing into /data or at "
+        "/location. `applicant_id` is for API clients filing for a citizen: another "
+        "caller's, or one that names no citizen account, is a 422 at /applicant_id."
+    ),
+    status_code=201,
+)
 async def file_request(
     data: JSONBody[FilingIn],
     db_session: Session,
@@ -82,7 +95,17 @@ async def read_request(
     return await _with_etag(db_session, row, principal)
 
 
-@patch("/api/v1/requests/{request_id:uuid}", tags=TAGS, summary="Change a draft")
+@patch(
+    "/api/v1/requests/{request_id:uuid}",
+    tags=TAGS,
+    summary="Change a draft",
+    description=(
+        "The applicant changes a draft. `data` is checked against the service's form "
+        "(a JSON Schema in the catalogue) and the location against the service's location "
+        "rule: what they refuse answers 422 pointing into /data or at /location."
+    ),
+    operation_class=IfMatchRequired,
+)
 async def change_draft(
     request_id: FromPath[UUID],
     data: JSONBody[DraftPatchIn],
@@ -120,15 +143,24 @@ async def list_transitions(
     request_id: FromPath[UUID], db_session: Session, principal: Caller
 ) -> list[TransitionOut]:
     row = await service.get_request_for(db_session, principal, request_id)
-    available, published = await transitions.available_for(db_session, principal, row)
-    return [present_transition(t, published.workflow, principal.locale) for t in available]
+    available = await transitions.available_for(db_session, principal, row)
+    return [
+        present_transition(t, available.service, available.documents_present, principal.locale)
+        for t in available.transitions
+    ]
 
 
 @post(
     "/api/v1/requests/{request_id:uuid}/transitions",
     tags=TAGS,
     summary="Fire a transition (If-Match required)",
+    description=(
+        "403 when the caller may see the request but not fire this transition, 409 when the "
+        "workflow does not allow it from the current state, 422 when one of its requirements "
+        "(as listed by GET .../transitions: comment, fields, documents) is missing."
+    ),
     status_code=200,
+    operation_class=IfMatchRequired,
 )
 async def fire_transition(
     request_id: FromPath[UUID],
@@ -150,6 +182,7 @@ async def fire_transition(
     "/api/v1/requests/{request_id:uuid}/comments",
     tags=TAGS,
     summary="Comment (public reply or internal note)",
+    description="Internal notes are for staff: an applicant or client asking for one gets 403.",
     status_code=201,
 )
 async def add_comment(
@@ -169,7 +202,16 @@ async def add_comment(
     return await create_once(db_session, principal, idempotency_key, "POST", path, data, produce)
 
 
-@put("/api/v1/requests/{request_id:uuid}/assignee", tags=TAGS, summary="Assign (If-Match)")
+@put(
+    "/api/v1/requests/{request_id:uuid}/assignee",
+    tags=TAGS,
+    summary="Assign (If-Match)",
+    description=(
+        "Clerks assign themselves, supervisors anyone of the department: another assignee "
+        "answers 403 or 422 at /assignee_id."
+    ),
+    operation_class=IfMatchRequired,
+)
 async def change_assignee(
     request_id: FromPath[UUID],
     data: JSONBody[AssigneeIn],

@@ -125,10 +125,24 @@ class EventOut(msgspec.Struct, kw_only=True):
     data: FormData | UnsetType = UNSET
 
 
+class DocumentNeedOut(msgspec.Struct, kw_only=True):
+    """A document a transition needs that is not attached yet."""
+
+    kind: str
+    label: str
+
+
 class RequirementsOut(msgspec.Struct, kw_only=True):
+    """What firing a transition needs: a comment, form fields in ``data``, documents.
+
+    ``documents`` lists every document kind needed (the workflow's and, at ``submit``, the
+    service's required documents); ``missing_documents`` those not attached yet.
+    """
+
     comment: bool
     fields: list[str]
     documents: list[str]
+    missing_documents: list[DocumentNeedOut]
 
 
 class TransitionOut(msgspec.Struct, kw_only=True):

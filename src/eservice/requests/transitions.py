@@ -7,8 +7,9 @@ row plus one outbox row. HTTP callers and the timer worker both go through it.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +40,6 @@ from eservice.workflow.engine import (
     TransitionRefused,
     available_transitions,
     decide,
-    needs_documents,
 )
 
 
@@ -87,13 +87,27 @@ def refusal_error(refused: TransitionRefused) -> Exception:
     return ValidationFailed(refused.detail, errors=errors, extra=extra)
 
 
-def missing_service_documents(service: PublishedService, present: set[str]) -> list[FieldError]:
-    """Documents the service requires at submission that are not attached yet."""
-    return [
-        FieldError(pointer=f"/documents/{doc.kind}", message="this document must be attached")
-        for doc in service.definition.documents
-        if doc.required and doc.kind not in present
-    ]
+def required_documents(service: PublishedService, transition: str) -> list[str]:
+    """Every document kind firing ``transition`` needs, the one rule for listing and firing.
+
+    The workflow names documents per transition; the service adds its own required
+    documents at ``submit``.
+    """
+    kinds: list[str] = []
+    with contextlib.suppress(KeyError):
+        kinds.extend(service.workflow.transition(transition).requires.documents)
+    if transition == SUBMIT_TRANSITION:
+        kinds.extend(
+            document.kind
+            for document in service.definition.documents
+            if document.required and document.kind not in kinds
+        )
+    return kinds
+
+
+def missing_documents(service: PublishedService, transition: str, present: set[str]) -> list[str]:
+    """The kinds ``transition`` needs that are not attached yet."""
+    return [kind for kind in required_documents(service, transition) if kind not in present]
 
 
 def decide_for(
@@ -117,14 +131,16 @@ def decide_for(
         )
     except TransitionRefused as refused:
         raise refusal_error(refused) from None
-    if decision.transition == SUBMIT_TRANSITION:
-        missing = missing_service_documents(service, documents)
-        if missing:
-            raise ValidationFailed(
-                "Attach the required documents before submitting: "
-                + ", ".join(e.pointer.rsplit("/", 1)[-1] for e in missing),
-                errors=missing,
-            )
+    # The engine has checked the workflow's documents; this adds the service's at submit.
+    missing = missing_documents(service, decision.transition, documents)
+    if missing:
+        raise ValidationFailed(
+            "Attach the required documents first: " + ", ".join(missing),
+            errors=[
+                FieldError(pointer=f"/documents/{kind}", message="this document must be attached")
+                for kind in missing
+            ],
+        )
     return decision
 
 
@@ -194,15 +210,8 @@ async def apply_decision(
 async def _documents_for(
     session: AsyncSession, service: PublishedService, row: RequestRow, transition: str
 ) -> set[str]:
-    """The request's document kinds, read only when the transition looks at documents.
-
-    The workflow's requirements name documents per transition; the service adds its own
-    required documents at ``submit`` (see ``decide_for``).
-    """
-    service_requires = transition == SUBMIT_TRANSITION and any(
-        document.required for document in service.definition.documents
-    )
-    if service_requires or needs_documents(service.workflow, transition):
+    """The request's document kinds, read only when the transition needs documents."""
+    if required_documents(service, transition):
         return await document_kinds_present(session, row.id)
     return set()
 
@@ -267,10 +276,19 @@ async def submit_new(
     return updated
 
 
-async def available_for(
-    session: AsyncSession, principal: Principal, row: RequestRow
-) -> tuple[list[Transition], PublishedService]:
-    """The transitions the caller may fire now, with the service (for labels)."""
+class Available(NamedTuple):
+    """The transitions a caller may fire now, the service (labels, documents) and the
+    document kinds attached (read only when one of the transitions needs documents)."""
+
+    transitions: list[Transition]
+    service: PublishedService
+    documents_present: set[str]
+
+
+async def available_for(session: AsyncSession, principal: Principal, row: RequestRow) -> Available:
+    """The transitions the caller may fire now, with what each still needs."""
     service = await get_published_service(session, row.service_code, row.service_version)
     transitions = available_transitions(service.workflow, row.state, engine_caller(principal, row))
-    return transitions, service
+    needed = any(required_documents(service, t.name) for t in transitions)
+    present = await document_kinds_present(session, row.id) if needed else set()
+    return Available(transitions, service, present)

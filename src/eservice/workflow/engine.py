@@ -97,14 +97,6 @@ def available_transitions(workflow: Workflow, state_name: str, caller: Caller) -
     return [t for t in workflow.transitions_from(state_name) if may_fire(t, caller)]
 
 
-def needs_documents(workflow: Workflow, transition_name: str) -> bool:
-    """Whether deciding ``transition_name`` looks at the request's documents."""
-    try:
-        return bool(workflow.transition(transition_name).requires.documents)
-    except KeyError:
-        return False
-
-
 def missing_requirements(transition: Transition, inputs: Inputs) -> list[str]:
     """JSON pointers of what is missing: ``/comment``, ``/data/<field>``, ``/documents/<kind>``."""
     missing: list[str] = []
