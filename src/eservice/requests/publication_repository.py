@@ -1,0 +1,159 @@
+"""SQL of the published view of requests: filed requests with a location, without personal data.
+
+Only the columns listed here ever leave the database on this path: no applicant, no form
+data, no address line, no comments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from asyncpg import Record
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eservice.core.db import driver_connection
+from eservice.requests.tables import PUBLISHABLE_CONDITION as PUBLISHABLE
+
+# The partial indexes of migration 0009 (ix_requests_location, ..._publishable_submitted)
+# match these expressions exactly.
+POINT = "point((location->>'lon')::float8, (location->>'lat')::float8)"
+_COLUMNS = (
+    "id, reference, service_code, state, department, submitted_at, updated_at, closed_at, "
+    "due_at, (location->>'lon')::float8 AS lon, (location->>'lat')::float8 AS lat"
+)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A longitude/latitude box in CRS84; ``west > east`` spans the antimeridian."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+@dataclass(frozen=True)
+class FeatureQuery:
+    """What to select: services and states to publish, and the client's filters."""
+
+    services: Sequence[str]
+    states: Sequence[str]
+    box: Box | None = None
+    start: datetime | None = None
+    end: datetime | None = None  # inclusive
+    end_exclusive: bool = False
+
+
+@dataclass
+class _Where:
+    conditions: list[str] = field(default_factory=lambda: [PUBLISHABLE])
+    arguments: list[Any] = field(default_factory=list)
+
+    def bind(self, value: Any) -> str:
+        self.arguments.append(value)
+        return f"${len(self.arguments)}"
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(self.conditions)
+
+
+def _sql(head: str, where: _Where, tail: str = "") -> str:
+    # Identifiers and operators are constants of this module; every value is bound.
+    return f"{head} FROM requests WHERE {where.sql}{tail}"
+
+
+def _where(query: FeatureQuery) -> _Where:
+    where = _Where()
+    where.conditions.append(f"service_code = ANY({where.bind(list(query.services))}::text[])")
+    where.conditions.append(f"state = ANY({where.bind(list(query.states))}::text[])")
+    if query.box is not None:
+        box = query.box
+        south, north = where.bind(box.south), where.bind(box.north)
+        if box.west <= box.east:
+            west, east = where.bind(box.west), where.bind(box.east)
+            where.conditions.append(
+                f"{POINT} <@ box(point({west}, {south}), point({east}, {north}))"
+            )
+        else:
+            west, east = where.bind(box.west), where.bind(box.east)
+            where.conditions.append(
+                f"({POINT} <@ box(point({west}, {south}), point(180, {north})) "
+                f"OR {POINT} <@ box(point(-180, {south}), point({east}, {north})))"
+            )
+    if query.start is not None:
+        where.conditions.append(f"submitted_at >= {where.bind(query.start)}")
+    if query.end is not None:
+        operator = "<" if query.end_exclusive else "<="
+        where.conditions.append(f"submitted_at {operator} {where.bind(query.end)}")
+    return where
+
+
+async def page_of_features(
+    session: AsyncSession,
+    query: FeatureQuery,
+    *,
+    after: tuple[datetime, UUID] | None,
+    before: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[Record]:
+    """Up to ``limit`` rows in (submitted_at, id) order after ``after`` — or, going back, the
+    ``limit`` rows just before ``before``, newest first."""
+    where = _where(query)
+    order = "submitted_at, id"
+    if after is not None:
+        where.conditions.append(
+            f"(submitted_at, id) > ({where.bind(after[0])}, {where.bind(after[1])})"
+        )
+    if before is not None:
+        where.conditions.append(
+            f"(submitted_at, id) < ({where.bind(before[0])}, {where.bind(before[1])})"
+        )
+        order = "submitted_at DESC, id DESC"
+    sql = _sql(f"SELECT {_COLUMNS}", where, f" ORDER BY {order} LIMIT {int(limit)}")
+    connection = await driver_connection(session)
+    return list(await connection.fetch(sql, *where.arguments))
+
+
+async def count_features(session: AsyncSession, query: FeatureQuery) -> int:
+    """How many rows the query matches (the OGC API's numberMatched)."""
+    where = _where(query)
+    connection = await driver_connection(session)
+    count: int = await connection.fetchval(
+        _sql("SELECT count(*)", where),
+        *where.arguments,
+    )
+    return count
+
+
+async def find_feature(
+    session: AsyncSession, query: FeatureQuery, request_id: UUID
+) -> Record | None:
+    """One published row by id, or None when it is not published (or does not exist)."""
+    where = _where(query)
+    where.conditions.append(f"id = {where.bind(request_id)}")
+    connection = await driver_connection(session)
+    row: Record | None = await connection.fetchrow(
+        _sql(f"SELECT {_COLUMNS}", where),
+        *where.arguments,
+    )
+    return row
+
+
+async def extent(session: AsyncSession, query: FeatureQuery) -> Record:
+    """The bounding box and the first and last filing time of the published rows."""
+    where = _where(query)
+    sql = _sql(
+        "SELECT min((location->>'lon')::float8) AS west, min((location->>'lat')::float8) AS south, "
+        "max((location->>'lon')::float8) AS east, max((location->>'lat')::float8) AS north, "
+        "min(submitted_at) AS first, max(submitted_at) AS last",
+        where,
+    )
+    connection = await driver_connection(session)
+    row: Record = await connection.fetchrow(sql, *where.arguments)
+    return row
