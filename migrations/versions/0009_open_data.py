@@ -6,6 +6,7 @@ Revises: 0006
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
@@ -30,7 +31,35 @@ def upgrade() -> None:
         f"WHERE {PUBLISHABLE}"
     )
 
+    # Processing-time statistics (eservice.statistics): business days as ordinals, so that the
+    # business days between two dates are one subtraction in SQL, and the figures per service
+    # and month, recomputed by `eservice open-data refresh`, the worker and stale reads.
+    op.create_table(
+        "business_days",
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("ordinal", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "open_data_monthly_statistics",
+        sa.Column("service_code", sa.String(64), primary_key=True),
+        sa.Column("month", sa.Date(), primary_key=True),
+        sa.Column("filed", sa.Integer(), nullable=False),
+        sa.Column("overdue_now", sa.Integer(), nullable=False),
+        sa.Column("closed", sa.Integer(), nullable=False),
+        sa.Column("closed_within_sla", sa.Integer(), nullable=False),
+        sa.Column("median_business_days", sa.Float(), nullable=True),
+        sa.Column("p90_business_days", sa.Float(), nullable=True),
+    )
+    op.create_table(
+        "open_data_refreshes",
+        sa.Column("name", sa.String(32), primary_key=True),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("open_data_refreshes")
+    op.drop_table("open_data_monthly_statistics")
+    op.drop_table("business_days")
     op.execute("DROP INDEX ix_requests_publishable_submitted")
     op.execute("DROP INDEX ix_requests_location")

@@ -16,6 +16,7 @@ DEPARTMENTS = {
     "strassenschaden": "tiefbau",
     "sondernutzung": "tiefbau",
     "hundeanmeldung": "steuern",
+    "meldebescheinigung": "buergerservice",
 }
 
 

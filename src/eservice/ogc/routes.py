@@ -44,7 +44,7 @@ def _answer(
     request: AnyRequest, document: dict[str, Any], media_type: str, title: str, fmt: Format
 ) -> Response[bytes]:
     if fmt == "html":
-        return Response(html.page(document, title).encode(), media_type="text/html; charset=utf-8")
+        return Response(html.page(document, title).encode(), media_type="text/html")
     return Response(msgspec.json.encode(document), media_type=media_type)
 
 

@@ -15,7 +15,7 @@ from uuid import UUID
 from asyncpg import Record
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import driver_connection
+from eservice.core.transaction import driver_connection
 from eservice.requests.tables import PUBLISHABLE_CONDITION as PUBLISHABLE
 
 # The partial indexes of migration 0009 (ix_requests_location, ..._publishable_submitted)
