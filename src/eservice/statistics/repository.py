@@ -123,3 +123,11 @@ async def monthly_figures(
             list(services),
         )
     )
+
+
+async def first_month(session: AsyncSession) -> date | None:
+    connection = await driver_connection(session)
+    month: date | None = await connection.fetchval(
+        "SELECT min(month) FROM open_data_monthly_statistics"
+    )
+    return month

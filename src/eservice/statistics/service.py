@@ -225,3 +225,8 @@ async def monthly_report(
         refreshed_at=await repository.refreshed_at(session),
         rows=rows,
     )
+
+
+async def coverage(session: AsyncSession) -> tuple[date | None, datetime | None]:
+    """The first month with figures and when they were last computed (for the catalogue)."""
+    return await repository.first_month(session), await repository.refreshed_at(session)
