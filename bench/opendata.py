@@ -104,18 +104,23 @@ async def _seed(url: str, rows: int) -> None:
 
 
 async def _plan(url: str, box: str) -> str:
-    west, south, east, north = box.split(",")
+    """The plan of a small-box page as eservice.requests.publication_repository writes it
+    (a sparse box: matches from the GiST index, then ordered)."""
+    west, south, east, north = (float(v) for v in box.split(","))
+    point = "point((location->>'lon')::float8, (location->>'lat')::float8)"
     conn = await asyncpg.connect(plain(url))
     try:
         rows = await conn.fetch(
-            "EXPLAIN SELECT id FROM requests WHERE location IS NOT NULL "
-            "AND submitted_at IS NOT NULL AND point((location->>'lon')::float8, "
-            "(location->>'lat')::float8) <@ box(point($1, $2), point($3, $4)) "
-            "ORDER BY submitted_at, id LIMIT 11",
-            float(west),
-            float(south),
-            float(east),
-            float(north),
+            "EXPLAIN WITH hits AS MATERIALIZED (SELECT id, submitted_at FROM requests "
+            "WHERE location IS NOT NULL AND submitted_at IS NOT NULL "
+            "AND service_code = ANY($5::text[]) "
+            f"AND {point} <@ box(point($1, $2), point($3, $4))) "
+            "SELECT * FROM hits ORDER BY submitted_at, id LIMIT 11",
+            west,
+            south,
+            east,
+            north,
+            ["strassenschaden"],
         )
     finally:
         await conn.close()

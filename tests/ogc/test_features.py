@@ -150,6 +150,8 @@ async def test_datetime_instants_intervals_and_open_ends(
     assert await found("2026-03-04T00:00:00+01:00/..") == ids[2:]
     assert await found("2026-03-04/") == ids[2:]
     assert await found("2026-03-02/2026-03-03") == ids[:2]
+    assert await found("9999-12-31/..") == []
+    assert await found("0001-01-01/9999-12-31") == ids
 
 
 async def test_service_and_status_filters(
@@ -223,6 +225,13 @@ async def test_limit_defaults_to_ten_and_larger_limits_answer_the_maximum(
         ({"datetime": "2026-03-05/2026-03-01"}, "ends before"),
         ({"datetime": "../.."}, "bounded end"),
         ({"datetime": "2026-03-01T10:00:00"}, "time zone"),
+        ({"datetime": "0000-01-01"}, "RFC 3339"),
+        (
+            {
+                "cursor": "WyJuZXh0IiwiMjAyNi0wMy0wMlQwOTowMDowMCIsIjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMCJd"
+            },
+            "cursor",
+        ),
         ({"limit": "0"}, "at least 1"),
         ({"limit": "ten"}, "whole number"),
         ({"status": "pending"}, "open or closed"),
@@ -240,3 +249,39 @@ async def test_bad_parameters_are_400_with_a_clear_message(
     assert fragment in body["detail"]
     assert body["code"] in ("InvalidParameterValue", "InvalidParameter")
     assert body["description"] == body["detail"]
+
+
+async def test_dense_results_page_the_same_without_an_exact_count(
+    client: Client, raw_connection: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Beyond COUNT_CAP matches the page comes from the filing-time index, not the GiST one,
+    # and numberMatched is left out: the same features either way.
+    from eservice.requests import publication
+
+    inside = [
+        str(
+            await insert_request(
+                raw_connection, lon=10.6 + n * 0.01, lat=53.85, submitted_at=T0 + timedelta(hours=n)
+            )
+        )
+        for n in range(5)
+    ]
+    await insert_request(raw_connection, lon=11.5, lat=53.85)
+    east = await insert_request(raw_connection, lon=179.5, lat=-17.0)
+    west = await insert_request(raw_connection, lon=-179.5, lat=-17.0)
+    far = await insert_request(raw_connection, lon=179.9, lat=-17.5)
+    monkeypatch.setattr(publication, "COUNT_CAP", 2)
+    seen: list[str] = []
+    url = f"{ITEMS}?limit=2&bbox=10.5,53.8,10.7,53.9"
+    while url:
+        body = (await client.get(url)).json()
+        assert "numberMatched" not in body or body["numberMatched"] <= 2
+        seen += [f["id"] for f in body["features"]]
+        nxt = [link for link in body["links"] if link["rel"] == "next"]
+        url = _path(nxt[0]["href"]) if nxt else ""
+    assert seen == inside
+    first = (await client.get(ITEMS, params={"limit": "2", "bbox": "10.5,53.8,10.7,53.9"})).json()
+    assert "numberMatched" not in first
+    across = (await client.get(ITEMS, params={"bbox": "179,-18,-179,-16"})).json()
+    assert sorted(f["id"] for f in across["features"]) == sorted([str(east), str(west), str(far)])
+    assert "numberMatched" not in across

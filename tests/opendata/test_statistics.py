@@ -207,6 +207,8 @@ async def test_csv_is_utf8_comma_separated_with_a_header_and_iso_months(
 async def test_bad_ranges_and_services_are_400(client: Client) -> None:
     for params in (
         {"from": "2026-13"},
+        {"from": "0000-01", "to": "0000-02"},
+        {"to": "9999-12"},
         {"from": "2026-05", "to": "2026-04"},
         {"from": "2000-01", "to": "2026-04"},
         {"service": "nope"},

@@ -141,13 +141,16 @@ def feature_collection(
     base: str,
     *,
     links: list[dict[str, str]],
-    number_matched: int,
+    number_matched: int | None,
 ) -> dict[str, Any]:
-    return {
+    """``number_matched`` None: too many to count cheaply, left out (the standard allows it)."""
+    document: dict[str, Any] = {
         "type": "FeatureCollection",
         "features": [feature(item, base) for item in items],
         "links": links,
         "timeStamp": rfc3339(datetime.now(UTC)),
-        "numberMatched": number_matched,
-        "numberReturned": len(items),
     }
+    if number_matched is not None:
+        document["numberMatched"] = number_matched
+    document["numberReturned"] = len(items)
+    return document

@@ -104,7 +104,12 @@ def _moment(text: str, *, end: bool) -> tuple[datetime, bool]:
         except ValueError:
             raise invalid(f"datetime: {text[:40]!r} is not an RFC 3339 date or date-time") from None
         start = datetime.combine(day, time(0), tzinfo=UTC)
-        return (start + timedelta(days=1), True) if end else (start, False)
+        if not end:
+            return start, False
+        try:
+            return start + timedelta(days=1), True
+        except OverflowError:  # the last day there is: to its end
+            return datetime.max.replace(tzinfo=UTC), False
     normalised = text.upper().replace("Z", "+00:00")
     try:
         moment = datetime.fromisoformat(normalised)

@@ -126,6 +126,7 @@ async def items(
         end=interval.end if interval else None,
         end_exclusive=interval.end_exclusive if interval else False,
     )
+    matched = await publication.count_published(db_session, query)
     rows = await publication.list_published(
         db_session,
         layer,
@@ -133,13 +134,16 @@ async def items(
         after=key if direction == "next" else None,
         before=key if direction == "prev" else None,
         limit=limit + 1,
+        matched=matched,
     )
     more = len(rows) > limit
     page = (rows[1:] if direction == "prev" else rows[:limit]) if more else rows
-    matched = await publication.count_published(db_session, query)
     links = _page_links(request, fmt, page, direction, more)
     document = documents.feature_collection(
-        page, _base(request), links=links, number_matched=matched
+        page,
+        _base(request),
+        links=links,
+        number_matched=None if matched > publication.COUNT_CAP else matched,
     )
     return _answer(request, document, GEOJSON, documents.TITLE["de"], fmt)
 
@@ -188,7 +192,10 @@ def _position(cursor: str | None) -> tuple[str, tuple[datetime, UUID] | None]:
     try:
         if direction not in ("next", "prev"):
             raise ValueError(direction)
-        return direction, (datetime.fromisoformat(str(moment)), UUID(str(ident)))
+        position = datetime.fromisoformat(str(moment))
+        if position.tzinfo is None:
+            raise ValueError(moment)
+        return direction, (position, UUID(str(ident)))
     except ValueError:
         raise invalid("cursor is not valid") from None
 

@@ -29,6 +29,9 @@ Open311Status = Literal["open", "closed"]
 # junk. Deleted requests disappear because their rows do.
 UNPUBLISHED_STATES = frozenset({INITIAL_STATE, "withdrawn", "spam"})
 EXTENT_TTL_SECONDS = 60.0
+# Counting stops here: exact counts of up to this many matches; beyond, "more" (a count of
+# every published request took a second at a million, bench/README.md).
+COUNT_CAP = 10_000
 _MAX_PUBLIC_SERVICES = 1000
 
 
@@ -151,12 +154,14 @@ async def list_published(
     after: tuple[datetime, UUID] | None = None,
     before: tuple[datetime, UUID] | None = None,
     limit: int,
+    matched: int,
 ) -> list[PublishedRequest]:
-    """A page of published requests in filing order (``before``: the page before, in order)."""
+    """A page of published requests in filing order (``before``: the page before, in order);
+    ``matched`` is what :func:`count_published` found (it picks the plan)."""
     if not query.services or not query.states:
         return []
     rows = await repository.page_of_features(
-        session, query, after=after, before=before, limit=limit
+        session, query, after=after, before=before, limit=limit, sparse=matched <= COUNT_CAP
     )
     if before is not None:
         rows.reverse()
@@ -164,9 +169,10 @@ async def list_published(
 
 
 async def count_published(session: AsyncSession, query: FeatureQuery) -> int:
+    """How many requests ``query`` matches, up to COUNT_CAP; COUNT_CAP + 1 means more."""
     if not query.services or not query.states:
         return 0
-    return await repository.count_features(session, query)
+    return await repository.count_features(session, query, cap=COUNT_CAP)
 
 
 async def get_published(

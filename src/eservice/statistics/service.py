@@ -29,6 +29,7 @@ from eservice.statistics import repository
 
 STALE_AFTER = timedelta(hours=1)
 MAX_MONTHS = 120
+FIRST_YEAR, LAST_YEAR = 1990, 2999
 _MONTH_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 _MAX_SERVICES = 1000
 
@@ -76,7 +77,10 @@ def parse_month(value: str, name: str) -> date:
     match = _MONTH_RE.match(value)
     if match is None:
         raise StatisticsRequestError(f"{name} must be a month as YYYY-MM, not {value[:20]!r}")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    year = int(match.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise StatisticsRequestError(f"{name} must lie between {FIRST_YEAR} and {LAST_YEAR}")
+    return date(year, int(match.group(2)), 1)
 
 
 def months(first: date, last: date) -> list[date]:
