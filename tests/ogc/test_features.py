@@ -228,7 +228,9 @@ async def test_limit_defaults_to_ten_and_larger_limits_answer_the_maximum(
         ({"datetime": "0000-01-01"}, "RFC 3339"),
         (
             {
-                "cursor": "WyJuZXh0IiwiMjAyNi0wMy0wMlQwOTowMDowMCIsIjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMCJd"
+                # ["next", "2026-03-02T09:00:00" (no time zone), a UUID]
+                "cursor": "WyJuZXh0IiwiMjAyNi0wMy0wMlQwOTowMDowMCIsIjAwMDAwMDAwLTAwMDAtMDAwMC0w"
+                "MDAwLTAwMDAwMDAwMDAwMCJd"
             },
             "cursor",
         ),
