@@ -31,7 +31,8 @@ from eservice.app import create_app
 from eservice.catalog.publishing import catalog_root, publish_catalog
 from eservice.core import migrate
 from eservice.core.config import load_settings
-from eservice.core.db import create_engine, create_sessionmaker, transaction
+from eservice.core.db import create_engine, create_sessionmaker
+from eservice.core.transaction import transaction
 from eservice.statistics.service import refresh
 
 DATABASE = "eservice_bench_opendata"

@@ -7,6 +7,7 @@ environment does not set; it never overrides them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal

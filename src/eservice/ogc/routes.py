@@ -4,7 +4,7 @@ answer its documents as JSON, GeoJSON or HTML. No SQL and no publishing rule her
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest, NotFound
-from eservice.core.pagination import decode_cursor, encode_cursor
+from eservice.core.pagination import TzDatetime, decode_cursor, encode_cursor
 from eservice.ogc import documents, html
 from eservice.ogc.documents import COLLECTION_ID, GEOJSON, JSON, OPENAPI
 from eservice.ogc.openapi import definition
@@ -180,24 +180,24 @@ def _no_feature(feature_id: str) -> NotFound:
     return NotFound(detail, extra={"code": "NotFound", "description": detail})
 
 
+class FeaturePosition(msgspec.Struct, frozen=True, array_like=True, forbid_unknown_fields=True):
+    """A page's position in the cursor of a next or prev link: which way, from which
+    (filing time, id)."""
+
+    direction: Literal["next", "prev"]
+    at: TzDatetime
+    id: UUID
+
+
 def _position(cursor: str | None) -> tuple[str, tuple[datetime, UUID] | None]:
     """Which way a cursor pages and from which (filing time, id)."""
     try:
-        values = decode_cursor(cursor, 3)
+        position = decode_cursor(cursor, FeaturePosition)
     except BadRequest:
         raise invalid("cursor is not valid") from None
-    if values is None:
+    if position is None:
         return "next", None
-    direction, moment, ident = values
-    try:
-        if direction not in ("next", "prev"):
-            raise ValueError(direction)
-        position = datetime.fromisoformat(str(moment))
-        if position.tzinfo is None:
-            raise ValueError(moment)
-        return direction, (position, UUID(str(ident)))
-    except ValueError:
-        raise invalid("cursor is not valid") from None
+    return position.direction, (position.at, position.id)
 
 
 def _page_links(
@@ -225,10 +225,10 @@ def _page_links(
     has_prev = (direction == "prev" and more) or (direction == "next" and "cursor" in current)
     media = GEOJSON if fmt == "json" else "text/html"
     if has_next:
-        cursor = encode_cursor(["next", last.created.isoformat(), str(last.id)])
+        cursor = encode_cursor(FeaturePosition("next", last.created, last.id))
         links.append(documents.link(href({"cursor": cursor}, fmt), "next", media, "next page"))
     if has_prev:
-        cursor = encode_cursor(["prev", first.created.isoformat(), str(first.id)])
+        cursor = encode_cursor(FeaturePosition("prev", first.created, first.id))
         links.append(documents.link(href({"cursor": cursor}, fmt), "prev", media, "previous page"))
     return links
 
