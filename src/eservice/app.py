@@ -35,6 +35,8 @@ from eservice.identity.deps import provide_optional_principal, provide_principal
 from eservice.identity.routes import routes as identity_routes
 from eservice.notifications.lifespan import notifications_lifespan
 from eservice.notifications.routes import routes as notification_routes
+from eservice.ogc.routes import routes as ogc_routes
+from eservice.opendata.routes import routes as open_data_routes
 from eservice.queues.routes import routes as queue_routes
 from eservice.requests.routes import routes as request_routes
 from eservice.worker import worker_lifespan
@@ -51,6 +53,8 @@ def route_handlers() -> Sequence[ControllerRouterHandler]:
     handlers += request_routes
     handlers += queue_routes
     handlers += notification_routes
+    handlers += ogc_routes
+    handlers += open_data_routes
     return handlers
 
 

@@ -26,6 +26,7 @@ from eservice.notifications.jobs import (
     refresh_backlog_metrics,
 )
 from eservice.requests import jobs as request_jobs
+from eservice.statistics.jobs import REFRESH_EVERY_SECONDS, refresh_statistics
 
 HOURLY = 3600.0
 METRICS_EVERY = 5.0
@@ -45,6 +46,9 @@ def worker_jobs(settings: Settings) -> list[tuple[str, Job]]:
         report = await cleanup_leftovers(sessionmaker, storage, settings)
         return report.removed_files + report.removed_staged
 
+    async def refresh_open_data(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+        return await refresh_statistics(sessionmaker, settings)
+
     return [
         *delivery_jobs(settings),
         ("fire_due_timers", fire_due_timers),
@@ -52,6 +56,7 @@ def worker_jobs(settings: Settings) -> list[tuple[str, Job]]:
         ("purge_idempotency_keys", every(HOURLY, purge_expired_keys)),
         ("purge_finished_deliveries", every(HOURLY, purge_finished_deliveries)),
         ("clean_attachment_leftovers", every(HOURLY, clean_attachment_leftovers)),
+        ("refresh_open_data_statistics", every(REFRESH_EVERY_SECONDS, refresh_open_data)),
         ("metrics", every(METRICS_EVERY, refresh_backlog_metrics)),
     ]
 

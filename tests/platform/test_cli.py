@@ -331,5 +331,7 @@ def test_serve_runs_several_api_processes_and_replaces_one_that_dies(
             proc.wait()
     assert proc.returncode == 0, err
     assert "ready (2 API processes)" in err
+    assert f"{base_url}/ogc" in err
+    assert f"{base_url}/open-data/catalog.ttl" in err
     assert "stopped" in err
     assert not any(p.is_running() for p in first[1:])

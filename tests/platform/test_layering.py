@@ -21,7 +21,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"catalog"}),
     frozenset({"requests"}),
     frozenset({"attachments"}),
-    frozenset({"queues", "notifications", "health"}),
+    frozenset({"queues", "notifications", "health", "statistics"}),
+    frozenset({"ogc", "opendata"}),  # adapters of public standards on top of the contexts
     frozenset({"worker"}),  # eservice/worker.py: the worker's job list
     frozenset({"app"}),  # eservice/app.py: the routes and lifespans of the API
     frozenset({"cli"}),

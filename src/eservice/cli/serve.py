@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
     progress(f"  OpenAPI document       {base}/schema/openapi.json")
     progress(f"  service catalogue      {base}/api/v1/services")
     progress(f"  readiness              {base}/health/ready")
+    progress(f"  open data: map layer   {base}/ogc (OGC API - Features)")
+    progress(f"  open data: catalogue   {base}/open-data/catalog.ttl (DCAT-AP.de)")
+    progress(f"  open data: statistics  {base}/api/v1/open-data/statistics?format=csv")
     progress("  create a clerk         .venv/bin/eservice users create --help")
     progress("press Ctrl-C to stop (the embedded database stops with it)")
     target: Litestar | str

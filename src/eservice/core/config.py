@@ -7,6 +7,7 @@ environment does not set; it never overrides them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -100,6 +101,17 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     s3_secret_key: str | None = None
     s3_region: str = "us-east-1"
 
+    # Open data (docs/open-data.md): who publishes, for which place, under which licence.
+    open_data_city: str = "Lübeck"
+    # Amtlicher Regionalschlüssel (12 digits) of the city, for DCAT-AP.de's politicalGeocodingURI.
+    open_data_regional_key: str = "010030000000"
+    open_data_publisher: str = "Hansestadt Lübeck"
+    open_data_publisher_url: str = "https://www.luebeck.de/"
+    open_data_contact_email: str = "opendata@eservice.invalid"
+    open_data_license: Literal["dl-by-de/2.0", "dl-zero-de/2.0"] = "dl-by-de/2.0"
+    # A figure drawn from fewer requests than this is withheld.
+    open_data_min_count: int = 5
+
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir).resolve()
@@ -166,6 +178,10 @@ def _check(settings: Settings) -> None:
         raise SettingsError("ESERVICE_PORT must be between 1 and 65535")
     if not 1 <= settings.processes <= MAX_PROCESSES:
         raise SettingsError(f"ESERVICE_PROCESSES must be between 1 and {MAX_PROCESSES}")
+    if not 1 <= settings.open_data_min_count <= 1000:
+        raise SettingsError("ESERVICE_OPEN_DATA_MIN_COUNT must be between 1 and 1000")
+    if not re.fullmatch(r"[0-9]{12}", settings.open_data_regional_key):
+        raise SettingsError("ESERVICE_OPEN_DATA_REGIONAL_KEY must be the 12-digit regional key")
     if not 60 <= settings.access_token_ttl <= 900:
         raise SettingsError("ESERVICE_ACCESS_TOKEN_TTL must be between 60 and 900 seconds")
     try:

@@ -27,6 +27,8 @@ from eservice.core.db import Base
 
 # Requests a clerk can still work on: filed and not in a terminal state.
 OPEN_CONDITION = "submitted_at IS NOT NULL AND closed_at IS NULL"
+# Requests that can be published as features (migration 0009, eservice.requests.publication).
+PUBLISHABLE_CONDITION = "location IS NOT NULL AND submitted_at IS NOT NULL"
 
 
 class RequestRow(Base):
@@ -90,6 +92,18 @@ class RequestRow(Base):
             "submitted_at",
             "id",
             postgresql_where=text(OPEN_CONDITION + " AND assignee_id IS NULL"),
+        ),
+        Index(
+            "ix_requests_location",
+            text("point((location->>'lon')::float8, (location->>'lat')::float8)"),
+            postgresql_using="gist",
+            postgresql_where=text(PUBLISHABLE_CONDITION),
+        ),
+        Index(
+            "ix_requests_publishable_submitted",
+            "submitted_at",
+            "id",
+            postgresql_where=text(PUBLISHABLE_CONDITION),
         ),
         Index(
             "ix_requests_overdue_pending",
