@@ -83,6 +83,11 @@ def status_only(*statuses: int) -> Rule:
     return rule
 
 
+def statistics_refusal(response: Any, case: Any) -> bool:
+    documented = ("from must not be after to", "there is no service", "at most 120 months")
+    return response.status_code == 400 and any(text in response.text for text in documented)
+
+
 # The domain refusals each operation documents (in its description or its fields').
 DOMAIN_ANSWERS: dict[tuple[str, str], list[Rule]] = {
     ("POST", "/api/v1/auth/register"): [refused_at("/password")],
@@ -110,6 +115,7 @@ DOMAIN_ANSWERS: dict[tuple[str, str], list[Rule]] = {
     ],
     ("POST", "/api/v1/requests/{request_id}/comments"): [internal_for_staff_only],
     ("POST", "/api/v1/subscriptions"): [refused_at("/url")],
+    ("GET", "/api/v1/open-data/statistics"): [statistics_refusal],
 }
 
 

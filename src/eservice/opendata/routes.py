@@ -16,13 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest
+from eservice.identity.schemas import SERVICE_CODE_PATTERN
 from eservice.opendata.dcat import CatalogFacts, catalog_graph
 from eservice.opendata.statistics import StatisticsOut, to_csv, to_json
 from eservice.requests import publication
 from eservice.statistics import service
 from eservice.statistics.service import StatisticsRequestError
 
-MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+# The months statistics.service accepts (FIRST_YEAR to LAST_YEAR), stated for clients too.
+MONTH = r"^(199[0-9]|2[0-9]{3})-(0[1-9]|1[0-2])$"
 CSV = "text/csv"
 
 
@@ -30,6 +32,10 @@ CSV = "text/csv"
     "/api/v1/open-data/statistics",
     tags=["open data"],
     summary="Processing-time statistics per service and month (small groups withheld)",
+    description=(
+        "`from` and `to` are months (YYYY-MM); `from` after `to`, more than 120 months at "
+        "once, or a `service` that is not in the catalogue answers 400."
+    ),
     responses={200: ResponseSpec(StatisticsOut, description="JSON, or CSV for format=csv")},
     media_type="application/json",
 )
@@ -40,7 +46,9 @@ async def statistics(
     output: Annotated[Literal["json", "csv"] | None, QueryParameter(name="format")] = None,
     start: Annotated[str | None, QueryParameter(name="from", pattern=MONTH)] = None,
     end: Annotated[str | None, QueryParameter(name="to", pattern=MONTH)] = None,
-    service_code: Annotated[str | None, QueryParameter(name="service", max_length=64)] = None,
+    service_code: Annotated[
+        str | None, QueryParameter(name="service", max_length=64, pattern=SERVICE_CODE_PATTERN)
+    ] = None,
 ) -> Response[bytes]:
     try:
         report = await service.monthly_report(

@@ -129,7 +129,7 @@ async def page_of_features(
     """Up to ``limit`` rows in (submitted_at, id) order after ``after`` - or, going back, the
     ``limit`` rows just before ``before``, newest first.
 
-    PostgreSQL estimates every ``point <@ box`` at a fixed 0.1 % of the rows, so the plan is
+    PostgreSQL estimates every ``point <@ box`` at a small fixed share of the rows, so the plan is
     chosen here from what the count found: a ``sparse`` box (few matches) is answered from the
     GiST index, its matches collected first and then ordered; a dense box (or none) walks the
     (submitted_at, id) index and filters, stopping after ``limit`` rows.
