@@ -34,11 +34,16 @@ def clean_environment(**settings: str) -> dict[str, str]:
     return env
 
 
-def start_serve(
-    args: list[str], env: Mapping[str, str], *, stdout: int | None = subprocess.DEVNULL
+def start_serve(args: list[str], env: Mapping[str, str]) -> subprocess.Popen[str]:
+    return start_process([*ESERVICE, "serve", *args], env)
+
+
+def start_process(
+    command: list[str], env: Mapping[str, str], *, stdout: int | None = subprocess.DEVNULL
 ) -> subprocess.Popen[str]:
+    """``command`` in the repository, its stderr kept for the test."""
     return subprocess.Popen(
-        [*ESERVICE, "serve", *args],
+        command,
         env=dict(env),
         cwd=REPO,
         stdout=stdout,
