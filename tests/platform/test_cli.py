@@ -30,7 +30,9 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
         text=True,
         env=clean,
         cwd=REPO,
-        timeout=60,
+        # A bound for a hang, not a speed test: on two cores shared with other work a
+        # command's start alone (the interpreter importing the app) took over 30 s.
+        timeout=300,
         check=False,
     )
 
