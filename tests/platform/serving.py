@@ -88,7 +88,8 @@ def wait_ready(
             ):
                 return
         time.sleep(0.2)
-    raise AssertionError(f"serve did not become ready within {within:.0f} s")
+    observed = f"; API processes seen: {sorted(seen)}" if seen is not None else ""
+    raise AssertionError(f"serve did not become ready within {within:.0f} s{observed}")
 
 
 def stop(proc: subprocess.Popen[str], signum: int, *, within: float = 90) -> str:
