@@ -125,7 +125,11 @@ def _says_unreachable(error: BaseException) -> bool:
     if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
         return True
     # A statement on a connection the server has just closed (SQLAlchemy's own test for it).
-    return isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error)
+    if isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error):
+        return True
+    # asyncpg's protocol left mid-statement when the server died under it ("cannot switch to
+    # state ...; another operation is in progress"), seen when the worker's statement was cut.
+    return isinstance(error, asyncpg.InternalClientError)
 
 
 def note_unavailable(exc: BaseException) -> bool:
