@@ -26,8 +26,12 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.synced ## install the locked dependencies into .venv
 
-run: install ## run the service (embedded PostgreSQL unless ESERVICE_DATABASE_URL is set)
-	$(BIN)/eservice serve $(ARGS)
+# The worker (emails, inbox, webhooks, timers) runs with the API unless WORKER=off, e.g. where
+# several instances share a database and `eservice worker` runs on its own.
+WORKER ?= on
+
+run: install ## run the API and the worker (embedded PostgreSQL unless ESERVICE_DATABASE_URL is set; WORKER=off: API only)
+	$(BIN)/eservice serve $(if $(filter off,$(WORKER)),,--with-worker) $(ARGS)
 
 test: install ## run the whole test suite against a real PostgreSQL
 	$(BIN)/pytest $(ARGS)

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import psutil
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from eservice.cli.main import main
 from tests.support.live_server import free_port
@@ -36,7 +30,9 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
         text=True,
         env=clean,
         cwd=REPO,
-        timeout=60,
+        # A bound for a hang, not a speed test: on two cores shared with other work a
+        # command's start alone (the interpreter importing the app) took over 30 s.
+        timeout=300,
         check=False,
     )
 
@@ -187,151 +183,3 @@ def test_an_unusable_metrics_directory_stops_serve_before_anything_starts(
     assert f"cannot prepare the metrics directory {occupied}" in lines[0]
     assert "embedded" not in err  # no database was started
     assert occupied.read_text() == "not a directory"
-
-
-def _api_processes(supervisor: psutil.Process) -> list[psutil.Process]:
-    """uvicorn's worker processes (not multiprocessing's resource tracker)."""
-    return [
-        child
-        for child in supervisor.children()
-        if any("spawn_main" in part for part in child.cmdline())
-    ]
-
-
-def _wait_ready(base_url: str, proc: subprocess.Popen[str], count: int) -> None:
-    """Until ``count`` API processes run and the API answers /health/ready."""
-    supervisor = psutil.Process(proc.pid)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        with contextlib.suppress(httpx.HTTPError):
-            if (
-                len(_api_processes(supervisor)) == count
-                and httpx.get(base_url + "/health/ready", timeout=2).status_code == 200
-            ):
-                return
-        time.sleep(0.2)
-    raise AssertionError("serve --processes did not become ready within 60 s")
-
-
-def _requests_counted(base_url: str, path: str) -> float:
-    text = httpx.get(base_url + "/metrics", timeout=5).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == "eservice_requests_total" and sample.labels.get("path") == path
-    )
-
-
-def _connection_to_each(
-    processes: list[psutil.Process], port: int
-) -> dict[int, http.client.HTTPConnection]:
-    """A keep-alive connection served by each of ``processes`` (the kernel picks who accepts)."""
-    held: dict[int, http.client.HTTPConnection] = {}
-    for _ in range(200):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        conn.request("GET", "/health/live")  # accepted and answered: now owned by a process
-        conn.getresponse().read()
-        assert conn.sock is not None
-        local_port = conn.sock.getsockname()[1]
-        owner = next(
-            (
-                p.pid
-                for p in processes
-                if any(c.raddr and c.raddr.port == local_port for c in p.net_connections("tcp"))
-            ),
-            None,
-        )
-        if owner is not None and owner not in held:
-            held[owner] = conn
-            if len(held) == len(processes):
-                return held
-        else:
-            conn.close()
-    for conn in held.values():
-        conn.close()
-    raise AssertionError("the kernel never handed a connection to every API process")
-
-
-def _wait_counted(base_url: str, path: str, expected: float) -> None:
-    deadline = time.monotonic() + 10
-    while (counted := _requests_counted(base_url, path)) != expected:
-        assert time.monotonic() < deadline, f"/metrics counts {counted} for {path}, not {expected}"
-        time.sleep(0.1)
-
-
-def test_serve_runs_several_api_processes_and_replaces_one_that_dies(
-    database_url: str, tmp_path: Path
-) -> None:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    # Left by an earlier run: its metrics files are removed (they would be summed), nothing else.
-    (tmp_path / "metrics").mkdir()
-    (tmp_path / "metrics" / "counter_1.db").write_bytes(b"not a metrics file")
-    (tmp_path / "metrics" / "README.txt").write_text("kept")
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("ESERVICE_") and k != "PROMETHEUS_MULTIPROC_DIR"
-    }
-    clean.update(
-        ESERVICE_ENV="test",
-        ESERVICE_DATA_DIR=str(tmp_path),
-        ESERVICE_DATABASE_URL=database_url,
-        ESERVICE_LOG_LEVEL="WARNING",
-    )
-    proc = subprocess.Popen(
-        [*ESERVICE, "serve", "--no-prepare", "--port", str(port), "--processes", "2"],
-        env=clean,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_ready(base_url, proc, 2)
-        supervisor = psutil.Process(proc.pid)
-        first = _api_processes(supervisor)
-        # Every process serves the API, built from the same settings and database: five
-        # requests over a connection held by each.
-        connections = _connection_to_each(first, port)
-        try:
-            for conn in connections.values():
-                for _ in range(5):
-                    conn.request("GET", "/api/v1/services")
-                    response = conn.getresponse()
-                    response.read()
-                    assert response.status == 200
-        finally:
-            for conn in connections.values():
-                conn.close()
-        # /metrics adds up all processes, whichever one answers the scrape (a request is
-        # counted just after its response is sent: the first scrapes may come before that).
-        _wait_counted(base_url, "/api/v1/services", 10)
-        for _ in range(6):
-            assert _requests_counted(base_url, "/api/v1/services") == 10
-        first[0].kill()
-        first[0].wait(timeout=10)
-        _wait_ready(base_url, proc, 2)
-        replaced = {p.pid for p in _api_processes(supervisor)}
-        assert first[0].pid not in replaced
-        assert first[1].pid in replaced
-        # What the process that died had counted still counts.
-        for _ in range(4):
-            assert _requests_counted(base_url, "/api/v1/services") == 10
-        assert any((tmp_path / "metrics").glob("counter_*.db"))
-        assert not (tmp_path / "metrics" / "counter_1.db").exists()
-        assert (tmp_path / "metrics" / "README.txt").exists()
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
-    assert "ready (2 API processes)" in err
-    assert f"{base_url}/ogc" in err
-    assert f"{base_url}/open-data/catalog.ttl" in err
-    assert "stopped" in err
-    assert not any(p.is_running() for p in first[1:])

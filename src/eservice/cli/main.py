@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from eservice.cli import attachments, catalog, clients, migrate, open_data, serve, users, worker
-
-COMMANDS = (serve, migrate, catalog, attachments, users, clients, worker, open_data)
+# The subcommands: modules with ``register(commands)``, imported when the parser is built.
+# Importing this module stays cheap because each API process of ``serve --processes`` imports
+# it again (multiprocessing's spawn re-runs the main module) before it can answer its
+# supervisor's health check; the app itself is imported after that, while the process answers.
+COMMANDS = (
+    "eservice.cli.serve",
+    "eservice.cli.migrate",
+    "eservice.cli.catalog",
+    "eservice.cli.attachments",
+    "eservice.cli.users",
+    "eservice.cli.clients",
+    "eservice.cli.worker",
+    "eservice.cli.open_data",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,8 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Configuration comes from ESERVICE_* environment variables (see README).",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
-        module.register(commands)
+    for name in COMMANDS:
+        importlib.import_module(name).register(commands)
     return parser
 
 

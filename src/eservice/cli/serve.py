@@ -16,6 +16,7 @@ from eservice.app import create_app
 from eservice.cli.common import Subcommands, database_url_or_exit, fail, progress, settings_or_exit
 from eservice.cli.startup import prepare_database
 from eservice.core.config import MAX_PROCESSES, Settings
+from eservice.core.embedded import stop_on_sigterm_like_ctrl_c
 from eservice.identity.startup import IdentityConfigError, check_identity_configuration
 
 
@@ -54,6 +55,9 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # SIGTERM (systemd, Docker, Kubernetes) stops serve as Ctrl-C does: gracefully, then
+    # through a normal exit that also stops the embedded database.
+    stop_on_sigterm_like_ctrl_c()
     settings = settings_or_exit()
     host = args.host or settings.host
     port = args.port or settings.port
@@ -102,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=10,
+        # A process starting on a busy machine must not be taken for a hung one.
+        timeout_worker_healthcheck=settings.process_healthcheck_timeout,
     )
     progress("stopped")
     return 0

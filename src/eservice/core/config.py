@@ -41,6 +41,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     port: int = msgspec.field(default=8000)
     # API processes `serve` runs (uvicorn's workers); each has its own connection pool.
     processes: int = 1
+    # Seconds an API process of `serve --processes` may leave the supervisor's health check
+    # unanswered (uvicorn's timeout_worker_healthcheck) before it is killed and replaced.
+    process_healthcheck_timeout: int = 60
     public_url: str = "http://127.0.0.1:8000"
 
     # Database: unset means embedded PostgreSQL under data_dir.
@@ -182,6 +185,8 @@ def _check(settings: Settings) -> None:
         raise SettingsError("ESERVICE_OPEN_DATA_MIN_COUNT must be between 1 and 1000")
     if not re.fullmatch(r"[0-9]{12}", settings.open_data_regional_key):
         raise SettingsError("ESERVICE_OPEN_DATA_REGIONAL_KEY must be the 12-digit regional key")
+    if settings.process_healthcheck_timeout < 1:
+        raise SettingsError("ESERVICE_PROCESS_HEALTHCHECK_TIMEOUT must be at least 1 second")
     if not 60 <= settings.access_token_ttl <= 900:
         raise SettingsError("ESERVICE_ACCESS_TOKEN_TTL must be between 60 and 900 seconds")
     try:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from eservice.core.config import Settings
+from eservice.core.outage import watch
 from eservice.core.transaction import AUTOCOMMIT_ENGINE, ScopedSession
 
 NAMING_CONVENTION = {
@@ -71,8 +72,9 @@ def json_text(value: Any) -> str:
 
 
 def create_engine(url: str, settings: Settings) -> AsyncEngine:
-    """An asyncpg engine with a bounded pool and a statement timeout."""
-    return create_async_engine(
+    """An asyncpg engine with a bounded pool and a statement timeout, that reports an
+    unreachable database as such (core.outage)."""
+    engine = create_async_engine(
         normalise_database_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -93,6 +95,8 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
             "timeout": 10,
         },
     )
+    watch(engine)
+    return engine
 
 
 IMMUTABLE_CACHE = "immutable_cache"

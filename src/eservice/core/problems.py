@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from eservice.core.bounds import loggable_error, problem_for_unstorable
 from eservice.core.errors import PROBLEM_TYPE_BASE, DomainError, FieldError
 from eservice.core.logging import request_id_var
+from eservice.core.outage import unavailable_problem
 from eservice.core.pointers import msgspec_error
 
 log = logging.getLogger("eservice.errors")
@@ -150,6 +151,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     unstorable = problem_for_unstorable(exc)
     if unstorable is not None:
         return handle_exception(request, unstorable)
+    unavailable = unavailable_problem(exc)  # an outage is logged once, not per request
+    if unavailable is not None:
+        return handle_exception(request, unavailable)
     exc_info, fields = loggable_error(exc)
     extra = {"method": request.method, "path": request.url.path, **fields}
     log.error("unhandled error", exc_info=exc_info, extra=extra)

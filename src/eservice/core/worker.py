@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
+from eservice.core.outage import note_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ class Worker:
             return await job(self.sessionmaker, limit)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("worker step failed", extra={"step": name})
+        except Exception as exc:
+            if not note_unavailable(exc):  # an outage is logged once, not per step and round
+                log.exception("worker step failed", extra={"step": name})
             return 0

@@ -8,6 +8,7 @@ from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eservice.core.migrate import current_revision, head_revision
+from eservice.core.outage import note_unavailable
 
 
 class Health(msgspec.Struct, omit_defaults=True):
@@ -28,7 +29,8 @@ async def ready(state: State) -> Response[Health]:
     expected = head_revision()
     try:
         current = await current_revision(engine)
-    except Exception:
+    except Exception as exc:
+        note_unavailable(exc)  # a probe finds an outage even while no request comes in
         return Response(Health(status="unavailable", database="unreachable"), status_code=503)
     if current != expected:
         return Response(

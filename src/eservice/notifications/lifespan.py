@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 
+from eservice.core.outage import note_unavailable
 from eservice.notifications.jobs import refresh_backlog_metrics
 from eservice.notifications.stream import EventBroker
 
@@ -53,7 +54,8 @@ async def _refresh_metrics(app: Litestar, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await refresh_backlog_metrics(app.state.sessionmaker)
-        except Exception:
-            log.warning("could not refresh the notification backlog metrics", exc_info=True)
+        except Exception as exc:
+            if not note_unavailable(exc):
+                log.warning("could not refresh the notification backlog metrics", exc_info=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), METRICS_EVERY)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from eservice.attachments.repository import document_kinds_present
 from eservice.catalog.service import get_published_service
 from eservice.core.config import Settings, load_settings
+from eservice.core.outage import unavailable_cause
 from eservice.core.transaction import transaction
 from eservice.requests import history, repository
 from eservice.requests.access import SYSTEM
@@ -95,7 +96,9 @@ async def fire_due_timers(
                     fired += 1
         except _LostRace:
             continue
-        except Exception:
+        except Exception as exc:
+            if unavailable_cause(exc) is not None:
+                raise  # no timer fires without the database; the worker reports the outage
             # A timer that cannot fire must not block the others: retry it later.
             log.exception("timer failed", extra={"timer_id": timer_id})
             if timer_id is not None:
