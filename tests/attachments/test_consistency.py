@@ -14,9 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from eservice.attachments.consistency import wait_for_file_removals
 from eservice.attachments.maintenance import cleanup_leftovers
 from eservice.attachments.repository import document_kinds_present
+from eservice.attachments.retention import delete_request_files
 from eservice.attachments.s3 import S3Storage
-from eservice.attachments.service import delete_request_files
-from eservice.attachments.storage import FilesystemStorage, new_key, staging_dir
+from eservice.attachments.storage import (
+    FilesystemStorage,
+    new_key,
+    staging_dir,
+    storage_from_settings,
+)
 from eservice.attachments.uploads import IncomingUpload, upload_attachment
 from eservice.core.config import Settings
 from eservice.core.transaction import transaction
@@ -177,7 +182,7 @@ async def test_retention_hook_deletes_a_requests_files_and_names(
     survivor = (await upload(citizen, other_request, pdf_bytes())).json()
 
     async with transaction(sessionmaker) as session:
-        removed = await delete_request_files(session, request_id, settings)
+        removed = await delete_request_files(session, request_id, storage_from_settings(settings))
     await wait_for_file_removals()
 
     assert removed == 2

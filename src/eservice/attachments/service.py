@@ -1,4 +1,4 @@
-"""Listing, downloading and deleting attachments, and the retention hook.
+"""Listing, downloading and deleting attachments (retention and export: ``retention.py``).
 
 Receives a session, never commits (uploads are in ``uploads.py``).
 """
@@ -19,7 +19,6 @@ from eservice.attachments.storage import (
     MissingObject,
     Storage,
     StorageError,
-    storage_from_settings,
     storage_unavailable,
 )
 from eservice.attachments.tables import AttachmentRow
@@ -144,18 +143,3 @@ async def delete_attachment(
     key = await repository.mark_deleted(session, row.id)
     if key is not None:
         remove_after_commit(session, storage, key)
-
-
-async def delete_request_files(
-    session: AsyncSession, request_id: uuid.UUID, settings: Settings
-) -> int:
-    """Retention: forget every file of a request (and its names); return how many files.
-
-    The rows stay as a record (kind, size, sha256, time) with their file reference and file
-    name removed; the files are removed once the caller's transaction commits.
-    """
-    storage = storage_from_settings(settings)
-    keys = await repository.purge_request_attachments(session, request_id)
-    for key in keys:
-        remove_after_commit(session, storage, key)
-    return len(keys)

@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from eservice.cli import attachments, catalog, clients, migrate, serve, users, worker
+from eservice.cli import attachments, catalog, clients, migrate, retention, serve, users, worker
 
-COMMANDS = (serve, migrate, catalog, attachments, users, clients, worker)
+COMMANDS = (serve, migrate, catalog, attachments, users, clients, worker, retention)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "eservice.core.idempotency",
     "eservice.catalog.tables",
     "eservice.identity.tables",
+    "eservice.privacy.tables",
 )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -58,6 +59,13 @@ class RequestRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Data protection: when the personal data goes (closing date + the service's retention),
+    # a supervisor's legal hold that stops it, and when it was anonymised.
+    retention_until: Mapped[date | None] = mapped_column(Date)
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    legal_hold_by: Mapped[UUID | None] = mapped_column(PgUUID(as_uuid=True))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_requests_applicant_created", "applicant_id", "created_at", "id"),

@@ -1,0 +1,148 @@
+"""data protection: retention dates, legal holds, the deletion register
+
+Revision ID: 0008
+Revises: 0006
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0008"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+# History and the staff access log can only be erased by the retention path, never rewritten:
+# an UPDATE may only blank what is personal (comment, data, a citizen's id) and a DELETE is
+# refused, both unless the transaction declared itself a retention or erasure transaction
+# (``SELECT set_config('eservice.forgetting', 'on', true)``, see requests.retention_repository).
+# docs/data-protection.md explains how grants add a second line where roles can be separated.
+GUARD_HISTORY = """
+CREATE OR REPLACE FUNCTION request_events_append_only() RETURNS trigger AS $$
+BEGIN
+    IF coalesce(current_setting('eservice.forgetting', true), '') <> 'on' THEN
+        RAISE EXCEPTION 'request_events is append-only (rows change only by retention)';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    IF NEW.id IS DISTINCT FROM OLD.id OR NEW.request_id IS DISTINCT FROM OLD.request_id
+       OR NEW.type IS DISTINCT FROM OLD.type OR NEW.visibility IS DISTINCT FROM OLD.visibility
+       OR NEW.actor_kind IS DISTINCT FROM OLD.actor_kind
+       OR NEW.actor_role IS DISTINCT FROM OLD.actor_role
+       OR NEW.from_state IS DISTINCT FROM OLD.from_state
+       OR NEW.to_state IS DISTINCT FROM OLD.to_state
+       OR NEW.transition IS DISTINCT FROM OLD.transition
+       OR NEW.occurred_at IS DISTINCT FROM OLD.occurred_at
+       OR (NEW.comment IS NOT NULL AND NEW.comment IS DISTINCT FROM OLD.comment)
+       OR (NEW.data <> '{}'::jsonb AND NEW.data IS DISTINCT FROM OLD.data)
+       OR (NEW.actor_id IS NOT NULL AND NEW.actor_id IS DISTINCT FROM OLD.actor_id) THEN
+        RAISE EXCEPTION 'request_events: retention may only erase, never rewrite';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql
+"""
+
+GUARD_ACCESS_LOG = """
+CREATE FUNCTION request_access_log_append_only() RETURNS trigger AS $$
+BEGIN
+    IF coalesce(current_setting('eservice.forgetting', true), '') <> 'on' OR TG_OP = 'UPDATE' THEN
+        RAISE EXCEPTION 'request_access_log is append-only (rows go only by retention)';
+    END IF;
+    RETURN OLD;
+END;
+$$ LANGUAGE plpgsql
+"""
+
+OLD_GUARD_HISTORY = """
+CREATE OR REPLACE FUNCTION request_events_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'request_events is append-only';
+END;
+$$ LANGUAGE plpgsql
+"""
+
+
+def upgrade() -> None:
+    op.execute(GUARD_HISTORY)
+    op.execute(
+        "CREATE TRIGGER request_events_no_delete BEFORE DELETE ON request_events "
+        "FOR EACH ROW EXECUTE FUNCTION request_events_append_only()"
+    )
+    op.execute(GUARD_ACCESS_LOG)
+    op.execute(
+        "CREATE TRIGGER request_access_log_append_only BEFORE UPDATE OR DELETE "
+        "ON request_access_log FOR EACH ROW EXECUTE FUNCTION request_access_log_append_only()"
+    )
+    op.add_column("requests", sa.Column("retention_until", sa.Date(), nullable=True))
+    op.add_column("requests", sa.Column("legal_hold_reason", sa.Text(), nullable=True))
+    op.add_column("requests", sa.Column("legal_hold_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "requests", sa.Column("legal_hold_by", postgresql.UUID(as_uuid=True), nullable=True)
+    )
+    op.add_column("requests", sa.Column("anonymised_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_check_constraint(
+        "legal_hold_complete",
+        "requests",
+        "(legal_hold_at IS NULL) = (legal_hold_reason IS NULL)",
+    )
+    # What a retention run looks for: closed requests past their date, and old drafts.
+    op.create_index(
+        "ix_requests_retention_due",
+        "requests",
+        ["retention_until", "id"],
+        postgresql_where=sa.text("retention_until IS NOT NULL AND anonymised_at IS NULL"),
+    )
+    op.create_index(
+        "ix_requests_drafts_updated",
+        "requests",
+        ["updated_at", "id"],
+        postgresql_where=sa.text("submitted_at IS NULL"),
+    )
+
+    op.create_table(
+        "deletion_register",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
+        sa.Column("batch_id", postgresql.UUID(as_uuid=True), nullable=False),
+        sa.Column("reference_hash", sa.String(64), nullable=False),
+        sa.Column("service_code", sa.String(64), nullable=False),
+        sa.Column("service_version", sa.Integer(), nullable=False),
+        sa.Column("department", sa.String(64), nullable=False),
+        sa.Column("created_on", sa.Date(), nullable=False),
+        sa.Column("submitted_on", sa.Date(), nullable=True),
+        sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("retention_until", sa.Date(), nullable=True),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("reason", sa.String(32), nullable=False),
+        sa.Column(
+            "recorded_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.CheckConstraint("action IN ('deleted', 'anonymised')", name="ck_deletion_action"),
+        sa.CheckConstraint("reference_hash ~ '^[0-9a-f]{64}$'", name="ck_deletion_reference"),
+    )
+    op.create_index("ix_deletion_register_batch", "deletion_register", ["batch_id"])
+    op.create_index("ix_deletion_register_reference", "deletion_register", ["reference_hash"])
+
+
+def downgrade() -> None:
+    op.execute("DROP TRIGGER request_access_log_append_only ON request_access_log")
+    op.execute("DROP FUNCTION request_access_log_append_only()")
+    op.execute("DROP TRIGGER request_events_no_delete ON request_events")
+    op.execute(OLD_GUARD_HISTORY)
+    op.drop_table("deletion_register")
+    op.drop_index("ix_requests_drafts_updated", table_name="requests")
+    op.drop_index("ix_requests_retention_due", table_name="requests")
+    op.drop_constraint("legal_hold_complete", "requests", type_="check")
+    for column in (
+        "anonymised_at",
+        "legal_hold_by",
+        "legal_hold_at",
+        "legal_hold_reason",
+        "retention_until",
+    ):
+        op.drop_column("requests", column)
