@@ -125,6 +125,19 @@ def upgrade() -> None:
         sa.CheckConstraint("action IN ('deleted', 'anonymised')", name="ck_deletion_action"),
         sa.CheckConstraint("reference_hash ~ '^[0-9a-f]{64}$'", name="ck_deletion_reference"),
     )
+    op.create_table(
+        "admin_audit",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), primary_key=True),
+        sa.Column(
+            "occurred_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.Column("actor_kind", sa.String(16), nullable=False),
+        sa.Column("actor_id", postgresql.UUID(as_uuid=True), nullable=True),
+        sa.Column("action", sa.String(48), nullable=False),
+        sa.Column("target", sa.String(80), nullable=True),
+        sa.Column("details", postgresql.JSONB(), server_default="{}", nullable=False),
+    )
+    op.create_index("ix_admin_audit_occurred", "admin_audit", ["occurred_at"])
     op.create_index("ix_deletion_register_batch", "deletion_register", ["batch_id"])
     op.create_index("ix_deletion_register_reference", "deletion_register", ["reference_hash"])
 
@@ -134,6 +147,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION request_access_log_append_only()")
     op.execute("DROP TRIGGER request_events_no_delete ON request_events")
     op.execute(OLD_GUARD_HISTORY)
+    op.drop_table("admin_audit")
     op.drop_table("deletion_register")
     op.drop_index("ix_requests_drafts_updated", table_name="requests")
     op.drop_index("ix_requests_retention_due", table_name="requests")

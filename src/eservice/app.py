@@ -31,6 +31,7 @@ from eservice.identity.deps import provide_optional_principal, provide_principal
 from eservice.identity.routes import routes as identity_routes
 from eservice.notifications.lifespan import notifications_lifespan
 from eservice.notifications.routes import routes as notification_routes
+from eservice.privacy.routes import routes as privacy_routes
 from eservice.queues.routes import routes as queue_routes
 from eservice.requests.routes import routes as request_routes
 from eservice.worker import worker_lifespan
@@ -47,6 +48,7 @@ def route_handlers() -> Sequence[ControllerRouterHandler]:
     handlers += request_routes
     handlers += queue_routes
     handlers += notification_routes
+    handlers += privacy_routes
     return handlers
 
 

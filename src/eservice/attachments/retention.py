@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.attachments import repository
@@ -29,3 +32,41 @@ async def delete_request_files(
     for key in keys:
         remove_after_commit(session, storage, key)
     return len(keys)
+
+
+class ExportedFile(msgspec.Struct, frozen=True, kw_only=True):
+    """One file of an export: its metadata, and where the bytes are stored."""
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    storage_key: str
+
+
+async def export_files(
+    session: AsyncSession, request_ids: Sequence[uuid.UUID], *, include_internal: bool
+) -> list[ExportedFile]:
+    """The stored files of these requests (public ones only, unless ``include_internal``)."""
+    rows = await repository.stored_attachments(
+        session, request_ids, include_internal=include_internal
+    )
+    return [
+        ExportedFile(
+            id=row.id,
+            request_id=row.request_id,
+            kind=row.kind,
+            filename=row.filename,
+            content_type=row.content_type,
+            size=row.size,
+            sha256=row.sha256,
+            created_at=row.created_at,
+            storage_key=row.storage_key,
+        )
+        for row in rows
+        if row.storage_key is not None
+    ]

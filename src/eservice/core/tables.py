@@ -10,6 +10,7 @@ TABLE_MODULES: tuple[str, ...] = (
     "eservice.attachments.tables",
     "eservice.requests.tables",
     "eservice.core.idempotency",
+    "eservice.core.audit",
     "eservice.catalog.tables",
     "eservice.identity.tables",
     "eservice.privacy.tables",

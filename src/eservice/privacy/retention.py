@@ -37,6 +37,7 @@ from eservice.requests.retention import Forgetting
 from eservice.requests.tables import RequestRow
 
 Progress = Callable[[str], None]
+ERASURE_CONFIRMATION = "account_erased"
 
 
 class DueRequest(msgspec.Struct, frozen=True):
@@ -218,4 +219,8 @@ async def run_retention(
         )
     await wait_for_file_removals()
     report.contacts_removed = await _forget_contacts(sessionmaker, settings, day)
+    async with transaction(sessionmaker) as session:
+        # The confirmation to an erased account (privacy.erasure) is the last use of its
+        # address; once it is out, the address goes from the delivery log too.
+        await notifications_retention.forget_sent_emails(session, ERASURE_CONFIRMATION)
     return report

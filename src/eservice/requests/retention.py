@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.catalog.definitions import Retention
+from eservice.identity.principal import Principal
 from eservice.requests import retention_repository
+from eservice.requests.access import sees_internal
+from eservice.requests.presenters import present_event, present_request, services_for
 
 # The tables whose rows about a request or a person this context removes (see
 # eservice.privacy.registry and its schema test).
@@ -55,3 +59,28 @@ async def history_ids(session: AsyncSession, request_id: UUID) -> list[int]:
 async def forget_applicant(session: AsyncSession, user_id: UUID) -> None:
     """An erased account: its requests and history entries no longer point at it."""
     await retention_repository.pseudonymise_applicant(session, user_id)
+
+
+async def export_requests(
+    session: AsyncSession, user_id: UUID, viewer: Principal
+) -> list[dict[str, Any]]:
+    """Every request of the person with the history ``viewer`` may see (Art. 15 export):
+    a citizen exporting their own data sees what the API shows them; staff see everything."""
+    rows = await retention_repository.requests_of(session, user_id)
+    services = await services_for(session, rows)
+    history = await retention_repository.history_of(
+        session, [row.id for row in rows], public_only=not sees_internal(viewer)
+    )
+    exported = []
+    for row in rows:
+        request = present_request(row, services[(row.service_code, row.service_version)], viewer)
+        exported.append(
+            {
+                "request": msgspec.to_builtins(request),
+                "history": [
+                    msgspec.to_builtins(present_event(event, viewer))
+                    for event in history.get(row.id, [])
+                ],
+            }
+        )
+    return exported

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
@@ -143,3 +144,28 @@ async def pseudonymise_applicant(session: AsyncSession, user_id: UUID) -> None:
         .values(actor_id=None)
         .execution_options(synchronize_session=False)
     )
+
+
+async def requests_of(session: AsyncSession, user_id: UUID) -> list[RequestRow]:
+    """Every request of an applicant, oldest first."""
+    rows = await session.scalars(
+        select(RequestRow)
+        .where(RequestRow.applicant_id == user_id)
+        .order_by(RequestRow.created_at, RequestRow.id)
+    )
+    return list(rows)
+
+
+async def history_of(
+    session: AsyncSession, request_ids: Sequence[UUID], *, public_only: bool
+) -> dict[UUID, list[RequestEventRow]]:
+    """The history of these requests, oldest first, by request."""
+    if not request_ids:
+        return {}
+    query = select(RequestEventRow).where(RequestEventRow.request_id.in_(list(request_ids)))
+    if public_only:
+        query = query.where(RequestEventRow.visibility == "public")
+    found: dict[UUID, list[RequestEventRow]] = {}
+    for event in await session.scalars(query.order_by(RequestEventRow.id)):
+        found.setdefault(event.request_id, []).append(event)
+    return found
