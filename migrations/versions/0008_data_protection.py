@@ -74,6 +74,12 @@ def upgrade() -> None:
         "CREATE TRIGGER request_events_no_delete BEFORE DELETE ON request_events "
         "FOR EACH ROW EXECUTE FUNCTION request_events_append_only()"
     )
+    # Who read: staff (in which role) or an API client (its row id in staff_id).
+    op.add_column(
+        "request_access_log",
+        sa.Column("actor_kind", sa.String(16), server_default="staff", nullable=False),
+    )
+    op.add_column("request_access_log", sa.Column("actor_role", sa.String(16), nullable=True))
     op.execute(GUARD_ACCESS_LOG)
     op.execute(
         "CREATE TRIGGER request_access_log_append_only BEFORE UPDATE OR DELETE "
@@ -145,6 +151,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER request_access_log_append_only ON request_access_log")
     op.execute("DROP FUNCTION request_access_log_append_only()")
+    op.drop_column("request_access_log", "actor_role")
+    op.drop_column("request_access_log", "actor_kind")
     op.execute("DROP TRIGGER request_events_no_delete ON request_events")
     op.execute(OLD_GUARD_HISTORY)
     op.drop_table("admin_audit")

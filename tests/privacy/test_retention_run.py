@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,7 +38,7 @@ async def test_closing_sets_the_retention_date_shown_to_staff_only(
     request_id = await closed_parking_permit(file_draft, upload, advance, citizen, clerk)
     staff_view = (await client.get(f"/api/v1/requests/{request_id}", headers=clerk.headers)).json()
     closed = datetime.fromisoformat(staff_view["closed_at"]).astimezone(
-        __import__("zoneinfo").ZoneInfo(settings.time_zone)
+        ZoneInfo(settings.time_zone)
     )
     expected = closed.date().replace(year=closed.year + 3)  # bewohnerparkausweis: 3 years
     assert staff_view["retention_until"] == expected.isoformat()

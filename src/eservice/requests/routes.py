@@ -15,7 +15,8 @@ from eservice.core.config import Settings
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
 from eservice.core.pagination import Cursor, Limit, Page, check_limit
 from eservice.identity.principal import Principal
-from eservice.requests import assignment, legal_hold, service, transitions
+from eservice.requests import access_log, assignment, legal_hold, service, transitions
+from eservice.requests.access_log import AccessEntryOut
 from eservice.requests.http import (
     IfMatch,
     etag,
@@ -217,6 +218,19 @@ async def release_legal_hold(
     await legal_hold.release_hold(db_session, principal, row, parse_if_match(if_match))
 
 
+@get(
+    "/api/v1/requests/{request_id:uuid}/access-log",
+    tags=TAGS,
+    summary="Who read or changed my request (applicant; departments and roles, never names)",
+)
+async def read_access_log(
+    request_id: FromPath[UUID], db_session: Session, principal: Caller
+) -> Page[AccessEntryOut]:
+    row = await service.get_request_for(db_session, principal, request_id)
+    entries = await access_log.access_log_for(db_session, principal, row)
+    return Page(items=entries, next_cursor=None)
+
+
 routes = [
     file_request,
     read_request,
@@ -228,4 +242,5 @@ routes = [
     change_assignee,
     place_legal_hold,
     release_legal_hold,
+    read_access_log,
 ]

@@ -161,8 +161,11 @@ class RequestAccessRow(Base):
     request_id: Mapped[UUID] = mapped_column(
         PgUUID(as_uuid=True), ForeignKey("requests.id", ondelete="CASCADE")
     )
+    # The staff member's account, or the API client's row when ``actor_kind`` is ``client``.
     staff_id: Mapped[UUID] = mapped_column(PgUUID(as_uuid=True))
     action: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(16), server_default="staff")
+    actor_role: Mapped[str | None] = mapped_column(String(16))
     accessed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
