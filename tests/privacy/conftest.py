@@ -8,3 +8,11 @@ from tests.attachments.conftest import (  # noqa: F401 - fixtures used by these 
     file_draft,
     upload,
 )
+from tests.notifications.conftest import (  # noqa: F401 - real SMTP for the proof test
+    make_worker,
+    peer_overrides,
+    receiver,
+    receiver_server,
+    smtp,
+    smtp_server,
+)
