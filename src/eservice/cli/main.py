@@ -6,9 +6,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from eservice.cli import attachments, catalog, clients, migrate, retention, serve, users, worker
+from eservice.cli import (
+    attachments,
+    audit,
+    catalog,
+    clients,
+    migrate,
+    retention,
+    serve,
+    users,
+    worker,
+)
 
-COMMANDS = (serve, migrate, catalog, attachments, users, clients, worker, retention)
+COMMANDS = (serve, migrate, catalog, attachments, users, clients, worker, retention, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,10 +26,12 @@ from eservice.attachments.maintenance import cleanup_leftovers
 from eservice.attachments.storage import Storage, storage_from_settings
 from eservice.catalog.service import get_published_service
 from eservice.core import idempotency
+from eservice.core.audit import record_admin_action
 from eservice.core.config import Settings
 from eservice.core.db import transaction
 from eservice.notifications import retention as notifications_retention
 from eservice.privacy import repository
+from eservice.privacy.audit import write_checkpoint
 from eservice.privacy.registry import CONTACT_EXPIRY
 from eservice.requests import retention as requests_retention
 from eservice.requests import retention_repository
@@ -223,4 +225,19 @@ async def run_retention(
         # The confirmation to an erased account (privacy.erasure) is the last use of its
         # address; once it is out, the address goes from the delivery log too.
         await notifications_retention.forget_sent_emails(session, ERASURE_CONFIRMATION)
+        await record_admin_action(
+            session,
+            actor_kind="system",
+            actor_id=None,
+            action="retention.run",
+            details={
+                "as_of": day.isoformat(),
+                "batches": report.batches,
+                "deleted": report.deleted,
+                "anonymised": report.anonymised,
+                "held": len(report.held),
+            },
+        )
+    async with transaction(sessionmaker) as session:
+        await write_checkpoint(session, settings)
     return report

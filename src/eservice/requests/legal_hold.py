@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.core.audit import record_admin_action
 from eservice.core.errors import Conflict, Forbidden
 from eservice.identity.principal import Principal
 from eservice.requests import history, repository
@@ -66,6 +67,13 @@ async def place_hold(
         visibility="internal",
         data={"reason": reason},
     )
+    await record_admin_action(
+        session,
+        actor_kind="staff",
+        actor_id=principal.id,
+        action="legal_hold.placed",
+        target=str(row.id),
+    )
     return updated
 
 
@@ -96,5 +104,12 @@ async def release_hold(
         occurred_at=now,
         visibility="internal",
         data={"previous_reason": row.legal_hold_reason},
+    )
+    await record_admin_action(
+        session,
+        actor_kind="staff",
+        actor_id=principal.id,
+        action="legal_hold.released",
+        target=str(row.id),
     )
     return updated

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.core.audit import close_chains
 from eservice.requests.tables import RequestEventRow, RequestRow, RequestTimerRow
 
 # What a pseudonymised citizen or a citizen-filed request points at once the person is gone.
@@ -83,6 +84,7 @@ async def delete_request(session: AsyncSession, request_id: UUID) -> None:
     """The request row; its history, timers and access log go with it (ON DELETE CASCADE)."""
     await allow_forgetting(session)
     await session.execute(delete(RequestRow).where(RequestRow.id == request_id))
+    await close_chains(session, [f"request:{request_id}", f"access:{request_id}"])
 
 
 async def anonymise_request(session: AsyncSession, request_id: UUID) -> None:
@@ -118,6 +120,7 @@ async def anonymise_request(session: AsyncSession, request_id: UUID) -> None:
             comment=None,
             data={},
             actor_id=text("CASE WHEN actor_kind = 'citizen' THEN NULL ELSE actor_id END"),
+            erased_at=func.now(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -141,7 +144,7 @@ async def pseudonymise_applicant(session: AsyncSession, user_id: UUID) -> None:
     await session.execute(
         update(RequestEventRow)
         .where(RequestEventRow.actor_kind == "citizen", RequestEventRow.actor_id == user_id)
-        .values(actor_id=None)
+        .values(actor_id=None, erased_at=func.now())
         .execution_options(synchronize_session=False)
     )
 

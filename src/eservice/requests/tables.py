@@ -129,6 +129,9 @@ class RequestEventRow(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when retention or erasure blanked the entry's personal parts (comment, data, a
+    # citizen's id); its chain hash stays, its content is no longer checked (core.audit).
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_request_events_request", "request_id", "id"),)
 
