@@ -33,7 +33,7 @@ async def chain_entries(session: AsyncSession, table: str) -> AsyncIterator[dict
 
 async def all_heads(session: AsyncSession) -> dict[str, dict[str, Any]]:
     rows = await session.execute(text("SELECT chain, seq, hash, deleted_at FROM audit_chain_heads"))
-    return {row.chain: dict(row._mapping) for row in rows}
+    return {row["chain"]: dict(row) for row in rows.mappings()}
 
 
 async def lock_checkpoints(session: AsyncSession) -> None:
@@ -41,12 +41,11 @@ async def lock_checkpoints(session: AsyncSession) -> None:
 
 
 async def latest_checkpoint(session: AsyncSession) -> dict[str, Any] | None:
-    row = (
-        await session.execute(
-            text("SELECT id, signature FROM audit_checkpoints ORDER BY id DESC LIMIT 1")
-        )
-    ).first()
-    return None if row is None else dict(row._mapping)
+    result = await session.execute(
+        text("SELECT id, signature FROM audit_checkpoints ORDER BY id DESC LIMIT 1")
+    )
+    row = result.mappings().first()
+    return None if row is None else dict(row)
 
 
 async def next_checkpoint_id(session: AsyncSession) -> int:
@@ -92,7 +91,7 @@ async def checkpoints(session: AsyncSession) -> list[dict[str, Any]]:
     rows = await session.execute(
         text("SELECT id, digest, prev_signature, signature FROM audit_checkpoints ORDER BY id")
     )
-    return [dict(row._mapping) for row in rows]
+    return [dict(row) for row in rows.mappings()]
 
 
 async def checkpoint_heads(

@@ -224,9 +224,10 @@ async def log_access(
     if not request_ids:
         return
     # One INSERT ... SELECT unnest(...) for a whole page: an executemany costs a Bind/Execute
-    # per row (bench/README.md).
+    # per row (bench/README.md). Each row locks its request's access-log chain head
+    # (core.audit): in id order, so two pages never lock heads in opposite orders.
     connection = await driver_connection(session)
-    await connection.execute(_LOG_ACCESS, list(request_ids), staff_id, action, kind, role)
+    await connection.execute(_LOG_ACCESS, sorted(request_ids), staff_id, action, kind, role)
 
 
 async def access_entries(session: AsyncSession, request_id: UUID) -> list[RequestAccessRow]:
