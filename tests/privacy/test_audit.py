@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from eservice.privacy.audit import AuditReport, verify, write_checkpoint
 from tests.attachments.conftest import Advance, FileDraft, Upload
 from tests.platform.test_cli import run as run_command

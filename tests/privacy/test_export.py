@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.attachments.storage import storage_from_settings
 from eservice.core.config import Settings
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from eservice.privacy.archive import HAND_ON
 from eservice.privacy.export import archive_chunks, export_own_data
 from tests.attachments.conftest import Advance, FileDraft, Upload, pdf_bytes

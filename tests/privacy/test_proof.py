@@ -15,7 +15,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from eservice.identity import service as identity_service
 from eservice.identity.tokens import issue_access_token
 from eservice.notifications.worker import Worker

@@ -8,13 +8,14 @@ import json
 
 import msgspec
 
-from eservice.cli.common import database_url_or_exit, progress, settings_or_exit
+from eservice.cli.common import Subcommands, database_url_or_exit, progress, settings_or_exit
 from eservice.core.config import Settings
-from eservice.core.db import create_engine, create_sessionmaker, transaction
+from eservice.core.db import create_engine, create_sessionmaker
+from eservice.core.transaction import transaction
 from eservice.privacy.audit import AuditReport, verify, write_checkpoint
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     parser = commands.add_parser("audit", help="tamper-evident records")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser(

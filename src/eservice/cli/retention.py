@@ -10,13 +10,13 @@ from datetime import date
 import msgspec
 
 from eservice.attachments.storage import StorageError
-from eservice.cli.common import database_url_or_exit, fail, progress, settings_or_exit
+from eservice.cli.common import Subcommands, database_url_or_exit, fail, progress, settings_or_exit
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.privacy.retention import RetentionReport, run_retention
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     parser = commands.add_parser("retention", help="retention of personal data")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     run = actions.add_parser(

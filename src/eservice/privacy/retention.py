@@ -28,7 +28,7 @@ from eservice.catalog.service import get_published_service
 from eservice.core import idempotency
 from eservice.core.audit import record_admin_action
 from eservice.core.config import Settings
-from eservice.core.db import transaction
+from eservice.core.transaction import transaction
 from eservice.notifications import retention as notifications_retention
 from eservice.privacy import repository
 from eservice.privacy.audit import write_checkpoint
