@@ -25,9 +25,11 @@ from eservice.notifications.jobs import (
     purge_finished_deliveries,
     refresh_backlog_metrics,
 )
+from eservice.privacy.retention import run_retention
 from eservice.requests import jobs as request_jobs
 
 HOURLY = 3600.0
+DAILY = 24 * HOURLY
 METRICS_EVERY = 5.0
 STOP_TIMEOUT = 30.0
 
@@ -35,7 +37,7 @@ STOP_TIMEOUT = 30.0
 def worker_jobs(settings: Settings) -> list[tuple[str, Job]]:
     """Notifications first (fan out, deliveries), then request timers and deadline checks,
     hourly housekeeping (old idempotency keys, finished deliveries, attachment files left
-    behind by crashed uploads) and the backlog gauges."""
+    behind by crashed uploads), the backlog gauges and the daily retention run."""
 
     async def fire_due_timers(sessionmaker: async_sessionmaker[AsyncSession], limit: int) -> int:
         return await request_jobs.fire_due_timers(sessionmaker, limit, settings=settings)
@@ -45,6 +47,11 @@ def worker_jobs(settings: Settings) -> list[tuple[str, Job]]:
         report = await cleanup_leftovers(sessionmaker, storage, settings)
         return report.removed_files + report.removed_staged
 
+    async def retention_run(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+        # Safe in several workers at once (privacy.retention); each starts with one run.
+        report = await run_retention(sessionmaker, settings)
+        return report.deleted + report.anonymised
+
     return [
         *delivery_jobs(settings),
         ("fire_due_timers", fire_due_timers),
@@ -53,6 +60,7 @@ def worker_jobs(settings: Settings) -> list[tuple[str, Job]]:
         ("purge_finished_deliveries", every(HOURLY, purge_finished_deliveries)),
         ("clean_attachment_leftovers", every(HOURLY, clean_attachment_leftovers)),
         ("metrics", every(METRICS_EVERY, refresh_backlog_metrics)),
+        ("retention_run", every(DAILY, retention_run)),
     ]
 
 

@@ -271,3 +271,47 @@ async def test_audit_verify_exits_0_then_1_naming_the_entry(
     broken = run_command(["audit", "verify"], **env)
     assert broken.returncode == 1
     assert f"request_events id {target} " in broken.stderr
+
+
+async def test_admin_actions_on_staff_and_clients_are_audited_and_chained(
+    client: Client,
+    make_staff: MakeStaff,
+    sessionmaker: Sessions,
+    settings: Settings,
+    raw_connection: asyncpg.Connection,
+) -> None:
+    admin = await make_staff("admin", departments=())
+    staff = {
+        "email": "neu.audit@stadt.example",
+        "password": "Ein-sicheres-Passwort-42",
+        "roles": ["clerk"],
+        "departments": ["verkehr"],
+        "display_name": "Neue Kollegin",
+    }
+    created = await client.post("/api/v1/admin/users", json=staff, headers=admin.headers)
+    assert created.status_code == 201
+    changed = await client.patch(
+        f"/api/v1/admin/users/{created.json()['id']}", json={"active": False}, headers=admin.headers
+    )
+    assert changed.status_code == 200
+    integration = await client.post(
+        "/api/v1/admin/clients",
+        json={"name": "Fachverfahren", "scopes": ["requests:read"]},
+        headers=admin.headers,
+    )
+    assert integration.status_code == 201
+    gone = await client.delete(
+        f"/api/v1/admin/clients/{integration.json()['id']}", headers=admin.headers
+    )
+    assert gone.status_code == 204
+    rows = await raw_connection.fetch("SELECT * FROM admin_audit ORDER BY chain_seq")
+    assert [(r["action"], r["actor_id"]) for r in rows] == [
+        ("staff.created", admin.id),
+        ("account.changed", admin.id),
+        ("client.created", admin.id),
+        ("client.deactivated", admin.id),
+    ]
+    assert [r["chain_seq"] for r in rows] == [1, 2, 3, 4]
+    assert "neu.audit" not in str([dict(r) for r in rows])
+    assert "Neue Kollegin" not in str([dict(r) for r in rows])
+    assert (await _verify(sessionmaker, settings)).intact

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
 from eservice.core.transaction import transaction
+from eservice.core.worker import Worker
 from eservice.identity import service as identity_service
 from eservice.identity.tokens import issue_access_token
-from eservice.notifications.worker import Worker
 from tests.attachments.conftest import PARKING_DATA, Upload, pdf_bytes
 from tests.notifications.peers import SmtpServer
 from tests.privacy.helpers import FAR_FUTURE, run

@@ -275,12 +275,12 @@ async def test_the_worker_runs_retention(
     citizen: Caller,
     raw_connection: asyncpg.Connection,
 ) -> None:
-    from eservice.notifications.worker import Worker
+    from eservice.worker import build_worker
 
     old = await file_draft(citizen)
     await raw_connection.execute(
         "UPDATE requests SET updated_at = now() - interval '40 days' WHERE id = $1", old
     )
-    await Worker(sessionmaker, settings).run_once()
+    await build_worker(sessionmaker, settings).run_once()
     assert await raw_connection.fetchval("SELECT count(*) FROM requests") == 0
     assert await raw_connection.fetchval("SELECT count(*) FROM deletion_register") == 1

@@ -23,7 +23,6 @@ from eservice.attachments.storage import (
 )
 from eservice.attachments.tables import AttachmentRow
 from eservice.catalog.service import PublishedService, get_published_service
-from eservice.core.config import Settings
 from eservice.core.errors import Conflict, Forbidden, NotFound
 from eservice.core.pagination import TimeAndId, created_key, cut_page, decode_cursor
 from eservice.identity.principal import Principal

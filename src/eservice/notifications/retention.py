@@ -11,8 +11,9 @@ import msgspec
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.events.tables import OutboxRow
 from eservice.notifications.service import present_notification
-from eservice.notifications.tables import DeliveryRow, InboxItemRow, OutboxRow
+from eservice.notifications.tables import DeliveryRow, InboxItemRow
 
 # The tables whose rows about a request or a person this context removes (see
 # eservice.privacy.registry and its schema test). Attempts go with their delivery (CASCADE).

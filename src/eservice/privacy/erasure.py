@@ -14,12 +14,12 @@ from eservice.attachments.storage import Storage
 from eservice.core import idempotency
 from eservice.core.config import Settings
 from eservice.core.errors import Forbidden, Unauthorized
+from eservice.events.outbox import queue_email
 from eservice.identity import repository as identity_repository
 from eservice.identity import retention as identity_retention
 from eservice.identity.principal import Principal
 from eservice.identity.service import check_password
 from eservice.notifications import retention as notifications_retention
-from eservice.notifications.outbox import queue_email
 from eservice.privacy.retention import ERASURE_CONFIRMATION, forget_request
 from eservice.requests import retention as requests_retention
 from eservice.requests.erasure import withdraw_open_requests
