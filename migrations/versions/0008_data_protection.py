@@ -103,6 +103,39 @@ END;
 $$
 """
 
+# Chains the rows an existing installation already has (one chain per request, by id).
+BACKFILL = """
+DO $$
+DECLARE
+    entry record;
+    current text := NULL;
+    position bigint := 0;
+    previous bytea := NULL;
+    chained bytea;
+BEGIN
+    FOR entry IN
+        SELECT t.id, t.request_id::text AS request, audit_content(t) AS content
+        FROM {table} AS t ORDER BY t.request_id, t.id
+    LOOP
+        IF current IS DISTINCT FROM entry.request THEN
+            current := entry.request;
+            position := 0;
+            previous := NULL;
+        END IF;
+        position := position + 1;
+        chained := sha256(coalesce(previous, ''::bytea) || entry.content
+            || convert_to(position::text, 'UTF8'));
+        UPDATE {table} SET chain_seq = position, chain_prev = previous, chain_hash = chained,
+            content_hash = entry.content WHERE id = entry.id;
+        INSERT INTO audit_chain_heads (chain, seq, hash)
+            VALUES ('{prefix}:' || entry.request, position, chained)
+            ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash;
+        previous := chained;
+    END LOOP;
+END;
+$$
+"""
+
 GUARD_ADMIN_AUDIT = """
 CREATE FUNCTION admin_audit_append_only() RETURNS trigger AS $$
 BEGIN
@@ -263,6 +296,13 @@ def upgrade() -> None:
             f"CREATE TRIGGER {table}_chain BEFORE INSERT ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION audit_chain_append({arguments})"
         )
+    # Rows written before this migration are chained now, in the order they were written.
+    op.execute("ALTER TABLE request_events DISABLE TRIGGER request_events_no_update")
+    op.execute("ALTER TABLE request_access_log DISABLE TRIGGER request_access_log_append_only")
+    op.execute(BACKFILL.format(table="request_events", prefix="request"))
+    op.execute(BACKFILL.format(table="request_access_log", prefix="access"))
+    op.execute("ALTER TABLE request_events ENABLE TRIGGER request_events_no_update")
+    op.execute("ALTER TABLE request_access_log ENABLE TRIGGER request_access_log_append_only")
     op.create_index(
         "ix_request_events_chain", "request_events", ["request_id", "chain_seq"], unique=True
     )

@@ -4,22 +4,29 @@ access would do it: real SQL on real rows, triggers switched off."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import secrets
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from eservice.core import migrate
 from eservice.core.config import Settings
+from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.transaction import transaction
 from eservice.privacy.audit import AuditReport, verify, write_checkpoint
 from tests.attachments.conftest import Advance, FileDraft, Upload
+from tests.conftest import make_settings
 from tests.platform.test_cli import run as run_command
 from tests.privacy.helpers import closed_parking_permit, run
 from tests.requests.helpers import Client
 from tests.support.auth import Caller, MakeStaff
+from tests.support.database import create_database, drop_database, plain, url_for_database
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -315,3 +322,51 @@ async def test_admin_actions_on_staff_and_clients_are_audited_and_chained(
     assert "neu.audit" not in str([dict(r) for r in rows])
     assert "Neue Kollegin" not in str([dict(r) for r in rows])
     assert (await _verify(sessionmaker, settings)).intact
+
+
+async def test_an_existing_installation_gets_its_history_chained_by_the_migration(
+    admin_url: str, tmp_path: Path
+) -> None:
+    name = "eservice_backfill_" + secrets.token_hex(4)
+    await asyncio.to_thread(create_database, admin_url, name)
+    url = url_for_database(admin_url, name)
+    try:
+        await asyncio.to_thread(migrate.upgrade, url, "0006")
+        conn = await asyncpg.connect(plain(url))
+        try:
+            for number in range(2):
+                request_id = await conn.fetchval(
+                    "INSERT INTO requests (id, reference, service_code, service_version, title, "
+                    "department, state, version, filed_by_kind, filed_by_id, data, "
+                    "sla_business_days, created_at, updated_at) VALUES (gen_random_uuid(), $1, "
+                    "'x', 1, 't', 'verkehr', 'submitted', 1, 'citizen', gen_random_uuid(), "
+                    "'{}', 5, now(), now()) RETURNING id",
+                    f"HL-OLD-{number}",
+                )
+                for kind in ("filed", "submitted", "commented"):
+                    await conn.execute(
+                        "INSERT INTO request_events (request_id, type, visibility, actor_kind, "
+                        "actor_role, data, occurred_at) VALUES ($1, $2, 'public', 'citizen', "
+                        "'applicant', '{}', now())",
+                        request_id,
+                        kind,
+                    )
+                await conn.execute(
+                    "INSERT INTO request_access_log (request_id, staff_id, action) "
+                    "VALUES ($1, gen_random_uuid(), 'read')",
+                    request_id,
+                )
+        finally:
+            await conn.close()
+        await asyncio.to_thread(migrate.upgrade, url)
+        settings = make_settings(tmp_path)
+        engine = create_engine(url, settings)
+        try:
+            report = await _verify(create_sessionmaker(engine), settings)
+        finally:
+            await engine.dispose()
+        assert report.intact, report.problem
+        assert report.entries == 8
+        assert report.chains == 4
+    finally:
+        await asyncio.to_thread(drop_database, admin_url, name)
