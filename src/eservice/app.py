@@ -37,6 +37,7 @@ from eservice.notifications.lifespan import notifications_lifespan
 from eservice.notifications.routes import routes as notification_routes
 from eservice.ogc.routes import routes as ogc_routes
 from eservice.opendata.routes import routes as open_data_routes
+from eservice.privacy.routes import routes as privacy_routes
 from eservice.queues.routes import routes as queue_routes
 from eservice.requests.routes import routes as request_routes
 from eservice.worker import worker_lifespan
@@ -55,6 +56,7 @@ def route_handlers() -> Sequence[ControllerRouterHandler]:
     handlers += notification_routes
     handlers += ogc_routes
     handlers += open_data_routes
+    handlers += privacy_routes
     return handlers
 
 

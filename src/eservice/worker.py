@@ -25,10 +25,12 @@ from eservice.notifications.jobs import (
     purge_finished_deliveries,
     refresh_backlog_metrics,
 )
+from eservice.privacy.retention import run_retention
 from eservice.requests import jobs as request_jobs
 from eservice.statistics.jobs import REFRESH_EVERY_SECONDS, refresh_statistics
 
 HOURLY = 3600.0
+DAILY = 24 * HOURLY
 METRICS_EVERY = 5.0
 STOP_TIMEOUT = 30.0
 
@@ -36,7 +38,7 @@ STOP_TIMEOUT = 30.0
 def worker_jobs(settings: Settings) -> list[tuple[str, Job]]:
     """Notifications first (fan out, deliveries), then request timers and deadline checks,
     hourly housekeeping (old idempotency keys, finished deliveries, attachment files left
-    behind by crashed uploads) and the backlog gauges."""
+    behind by crashed uploads), the backlog gauges and the daily retention run."""
 
     async def fire_due_timers(sessionmaker: async_sessionmaker[AsyncSession], limit: int) -> int:
         return await request_jobs.fire_due_timers(sessionmaker, limit, settings=settings)
@@ -49,6 +51,11 @@ def worker_jobs(settings: Settings) -> list[tuple[str, Job]]:
     async def refresh_open_data(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
         return await refresh_statistics(sessionmaker, settings)
 
+    async def retention_run(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+        # Safe in several workers at once (privacy.retention); each starts with one run.
+        report = await run_retention(sessionmaker, settings)
+        return report.deleted + report.anonymised
+
     return [
         *delivery_jobs(settings),
         ("fire_due_timers", fire_due_timers),
@@ -58,6 +65,7 @@ def worker_jobs(settings: Settings) -> list[tuple[str, Job]]:
         ("clean_attachment_leftovers", every(HOURLY, clean_attachment_leftovers)),
         ("refresh_open_data_statistics", every(REFRESH_EVERY_SECONDS, refresh_open_data)),
         ("metrics", every(METRICS_EVERY, refresh_backlog_metrics)),
+        ("retention_run", every(DAILY, retention_run)),
     ]
 
 

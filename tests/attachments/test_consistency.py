@@ -14,11 +14,12 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.consistency import wait_for_file_removals
 from eservice.attachments.filesystem import FilesystemStorage
 from eservice.attachments.maintenance import cleanup_leftovers
 from eservice.attachments.repository import document_kinds_present
-from eservice.attachments.service import delete_request_files
+from eservice.attachments.retention import delete_request_files
 from eservice.attachments.storage import new_key, staging_dir
 from eservice.attachments.uploads import IncomingUpload, upload_attachment
 from eservice.core.config import Settings
@@ -192,7 +193,7 @@ async def test_retention_hook_deletes_a_requests_files_and_names(
     survivor = (await upload(citizen, other_request, pdf_bytes())).json()
 
     async with transaction(sessionmaker) as session:
-        removed = await delete_request_files(session, request_id, settings)
+        removed = await delete_request_files(session, request_id, storage_from_settings(settings))
     await wait_for_file_removals()
 
     assert removed == 2

@@ -22,6 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"requests"}),
     frozenset({"attachments"}),
     frozenset({"queues", "notifications", "health", "statistics"}),
+    frozenset({"privacy"}),  # retention, export, erasure, audit: orchestrated above contexts
     frozenset({"ogc", "opendata"}),  # adapters of public standards on top of the contexts
     frozenset({"worker"}),  # eservice/worker.py: the worker's job list
     frozenset({"app"}),  # eservice/app.py: the routes and lifespans of the API

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from eservice.core.logging import JsonFormatter
+from eservice.core.transaction import transaction
 from eservice.core.worker import Worker
 from eservice.notifications.jobs import delivery_jobs
+from eservice.privacy.audit import verify
+from eservice.privacy.retention import run_retention
 from tests.conftest import make_settings
 from tests.notifications.peers import SmtpServer
 from tests.requests.helpers import filing
@@ -29,6 +33,8 @@ WRONG = "Falsches-Passwort-99"
 # The test's own SMTP peer (aiosmtpd) logs the envelope it receives; it is not eservice.
 PEER_LOGGERS = ("mail.log",)
 COMMENT = "Meine Telefonnummer ist 0451-998877"
+NAME = "Petra Geheim"
+NEW_NAME = "Petra Neuname-Geheim"
 
 
 class _Lines(logging.Handler):
@@ -80,7 +86,7 @@ async def test_a_whole_flow_leaves_no_secret_or_personal_data_in_the_logs(
         async with client_with(access_log=True, log_level="DEBUG", **peers) as c:
             registered = await c.post(
                 "/api/v1/auth/register",
-                json={"email": EMAIL, "password": PASSWORD, "display_name": "Petra Geheim"},
+                json={"email": EMAIL, "password": PASSWORD, "display_name": NAME},
             )
             assert registered.status_code == 201, registered.text
             async with sessionmaker() as session, session.begin():
@@ -123,9 +129,23 @@ async def test_a_whole_flow_leaves_no_secret_or_personal_data_in_the_logs(
                 "/api/v1/requests", json={**body, "data": {"x": "\u0000" + EMAIL}}, headers=auth
             )
             assert bad.status_code == 422
+            # The data protection flows: rectify, who read it, export, erase.
+            renamed = await c.patch("/api/v1/me", json={"display_name": NEW_NAME}, headers=auth)
+            assert renamed.status_code == 200
+            access = await c.get(f"/api/v1/requests/{request_id}/access-log", headers=auth)
+            assert access.status_code == 200
+            exported = await c.get("/api/v1/me/export", headers=auth)
+            assert exported.status_code == 200
+            erased = await c.request(
+                "DELETE", "/api/v1/me", json={"password": PASSWORD}, headers=auth
+            )
+            assert erased.status_code == 204
         worker_settings = make_settings(session_tmp, log_level="DEBUG", **peers)
         await Worker(sessionmaker, worker_settings, jobs=delivery_jobs(worker_settings)).run_once()
         await Worker(sessionmaker, worker_settings, jobs=delivery_jobs(worker_settings)).run_once()
+        await run_retention(sessionmaker, worker_settings, as_of=date(2100, 1, 1))
+        async with transaction(sessionmaker) as session:
+            assert (await verify(session, worker_settings)).intact
     finally:
         smtp.stop()
     assert any('"path": "/api/v1/requests"' in line for line in log_lines)
@@ -139,6 +159,8 @@ async def test_a_whole_flow_leaves_no_secret_or_personal_data_in_the_logs(
         tokens["refresh_token"],
         refreshed.json()["access_token"],
         clerk.email or "",
+        NAME,
+        NEW_NAME,
         *_form_values(body["data"]),
     ]
     for secret in forbidden:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -94,6 +94,21 @@ async def list_attachments(
         query = query.where(tuple_(AttachmentRow.created_at, AttachmentRow.id) > tuple_(*after))
     query = query.order_by(AttachmentRow.created_at, AttachmentRow.id).limit(limit)
     return list(await session.scalars(query))
+
+
+async def stored_attachments(
+    session: AsyncSession, request_ids: Sequence[UUID], *, include_internal: bool
+) -> list[AttachmentRow]:
+    """Every live attachment of these requests, by request and age (exports)."""
+    if not request_ids:
+        return []
+    query = select(AttachmentRow).where(
+        AttachmentRow.request_id.in_(list(request_ids)), AttachmentRow.storage_key.is_not(None)
+    )
+    if not include_internal:
+        query = query.where(AttachmentRow.visibility == "public")
+    order = (AttachmentRow.request_id, AttachmentRow.created_at, AttachmentRow.id)
+    return list(await session.scalars(query.order_by(*order)))
 
 
 async def mark_deleted(session: AsyncSession, attachment_id: UUID) -> str | None:

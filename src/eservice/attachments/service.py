@@ -1,4 +1,4 @@
-"""Listing, downloading and deleting attachments, and the retention hook.
+"""Listing, downloading and deleting attachments (retention and export: ``retention.py``).
 
 Receives a session, never commits (uploads are in ``uploads.py``).
 """
@@ -13,7 +13,6 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.attachments import repository
-from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.consistency import remove_after_commit
 from eservice.attachments.schemas import AttachmentOut
 from eservice.attachments.storage import (
@@ -24,7 +23,6 @@ from eservice.attachments.storage import (
 )
 from eservice.attachments.tables import AttachmentRow
 from eservice.catalog.service import PublishedService, get_published_service
-from eservice.core.config import Settings
 from eservice.core.errors import Conflict, Forbidden, NotFound
 from eservice.core.pagination import TimeAndId, created_key, cut_page, decode_cursor
 from eservice.identity.principal import Principal
@@ -144,18 +142,3 @@ async def delete_attachment(
     key = await repository.mark_deleted(session, row.id)
     if key is not None:
         remove_after_commit(session, storage, key)
-
-
-async def delete_request_files(
-    session: AsyncSession, request_id: uuid.UUID, settings: Settings
-) -> int:
-    """Retention: forget every file of a request (and its names); return how many files.
-
-    The rows stay as a record (kind, size, sha256, time) with their file reference and file
-    name removed; the files are removed once the caller's transaction commits.
-    """
-    storage = storage_from_settings(settings)
-    keys = await repository.purge_request_attachments(session, request_id)
-    for key in keys:
-        remove_after_commit(session, storage, key)
-    return len(keys)

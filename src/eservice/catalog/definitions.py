@@ -44,10 +44,21 @@ class Sla(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults
     business_days: Annotated[int, msgspec.Meta(ge=1, le=365)]
 
 
-class Retention(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
-    """How long personal data is kept after the request is closed."""
+RetentionAction = Literal["delete", "anonymise"]
 
-    years: Annotated[int, msgspec.Meta(ge=0, le=100)]
+
+class Retention(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """How long personal data is kept after the request is closed, and what happens then.
+
+    ``delete`` removes the request with everything that carries its data; ``anonymise`` keeps
+    the aggregate facts (service, dates, states, department) for statistics and removes the
+    personal data (form data, location, comments, files, the applicant).
+    """
+
+    action: RetentionAction
+    years: Annotated[int, msgspec.Meta(ge=0, le=100)] = 0
+    months: Annotated[int, msgspec.Meta(ge=0, le=1200)] = 0
+    days: Annotated[int, msgspec.Meta(ge=0, le=36500)] = 0
 
 
 class WorkflowRef(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):

@@ -229,6 +229,9 @@ class _Reader:
     ) -> None:
         if service.department not in departments:
             self.problem(path, "department", f"unknown department {service.department!r}")
+        retention = service.retention
+        if retention.years == retention.months == retention.days == 0:
+            self.problem(path, "retention", "retention needs a period: years, months and/or days")
         kinds = [d.kind for d in service.documents]
         for i, kind in enumerate(kinds):
             if kinds.index(kind) != i:

@@ -47,7 +47,9 @@ def service_out(
         ],
         fee=None if d.fee is None else FeeOut(d.fee.amount_cents, d.fee.currency),
         sla=SlaOut(d.sla.business_days),
-        retention=RetentionOut(d.retention.years),
+        retention=RetentionOut(
+            d.retention.years, d.retention.months, d.retention.days, d.retention.action
+        ),
         confidentiality=d.confidentiality,
         workflow=WorkflowRefOut(d.workflow.name, d.workflow.version),
         public=d.public,

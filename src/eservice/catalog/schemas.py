@@ -29,6 +29,9 @@ class SlaOut(msgspec.Struct):
 
 class RetentionOut(msgspec.Struct):
     years: int
+    months: int
+    days: int
+    action: str
 
 
 class WorkflowRefOut(msgspec.Struct):

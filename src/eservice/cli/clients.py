@@ -9,6 +9,7 @@ import json
 from eservice.cli.common import Subcommands, database_url_or_exit, fail, settings_or_exit
 from eservice.cli.users import describe_error
 from eservice.core import migrate
+from eservice.core.audit import record_admin_action
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.errors import DomainError
@@ -48,6 +49,14 @@ async def create_client(
         async with transaction(create_sessionmaker(engine)) as session:
             row, secret = await service.create_api_client(
                 session, settings, name=args.name, scopes=args.scope, services=args.service
+            )
+            await record_admin_action(
+                session,
+                actor_kind="operator",
+                actor_id=None,
+                action="client.created",
+                target=str(row.id),
+                details={"scopes": sorted(row.scopes)},
             )
     finally:
         await engine.dispose()

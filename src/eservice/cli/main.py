@@ -20,6 +20,8 @@ COMMANDS = (
     "eservice.cli.clients",
     "eservice.cli.worker",
     "eservice.cli.open_data",
+    "eservice.cli.retention",
+    "eservice.cli.audit",
 )
 
 

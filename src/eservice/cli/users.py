@@ -10,6 +10,7 @@ import sys
 
 from eservice.cli.common import Subcommands, database_url_or_exit, fail, settings_or_exit
 from eservice.core import migrate
+from eservice.core.audit import record_admin_action
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.errors import DomainError
@@ -65,6 +66,14 @@ async def create_user(
                 departments=args.department,
                 display_name=args.name,
                 locale=args.locale,
+            )
+            await record_admin_action(
+                session,
+                actor_kind="operator",
+                actor_id=None,
+                action="staff.created",
+                target=str(row.id),
+                details={"roles": sorted(row.roles), "departments": sorted(row.departments)},
             )
     finally:
         await engine.dispose()

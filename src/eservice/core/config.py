@@ -77,6 +77,12 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     max_upload_bytes: int = 20 * 1_048_576
     max_multipart_parts: int = 4
 
+    # Data protection: drafts never submitted (or withdrawn before submission) are deleted
+    # after this many days; anonymous reporters' contact data goes this long after closing.
+    retention_draft_days: int = 30
+    retention_contact_days: int = 90
+    retention_batch_size: int = 100
+
     # Notifications.
     smtp_host: str | None = None
     smtp_port: int = 25

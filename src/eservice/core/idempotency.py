@@ -31,7 +31,17 @@ from typing import Annotated, Any, Protocol
 import msgspec
 from litestar import Response
 from litestar.params import HeaderParameter
-from sqlalchemy import DateTime, Integer, LargeBinary, String, delete, func, select, tuple_
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    delete,
+    func,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -225,3 +235,22 @@ __all__ = [
     "idempotent",
     "purge_expired_keys",
 ]
+
+
+# Idempotency answers carry what the first call returned (a filed request with its data): the
+# retention and erasure duties forget them here (see eservice.privacy.registry).
+FORGETS = frozenset({"idempotency_keys"})
+
+
+async def forget_answers(
+    session: AsyncSession, *, caller: str | None = None, mentioning: str | None = None
+) -> None:
+    """Delete the stored answers of ``caller``, or those whose body contains ``mentioning``."""
+    if caller is not None:
+        await session.execute(delete(IdempotencyKeyRow).where(IdempotencyKeyRow.caller == caller))
+    if mentioning is not None:
+        await session.execute(
+            delete(IdempotencyKeyRow).where(
+                text("position(:needle IN body) > 0").bindparams(needle=mentioning.encode())
+            )
+        )

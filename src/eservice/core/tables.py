@@ -10,9 +10,11 @@ TABLE_MODULES: tuple[str, ...] = (
     "eservice.attachments.tables",
     "eservice.requests.tables",
     "eservice.core.idempotency",
+    "eservice.core.audit",
     "eservice.catalog.tables",
     "eservice.identity.tables",
     "eservice.statistics.tables",
+    "eservice.privacy.tables",
 )
 
 

@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.core.audit import record_admin_action
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest, NotFound
 from eservice.core.pagination import (
@@ -36,8 +37,21 @@ def _after(cursor: str | None) -> tuple[datetime, UUID] | None:
     return None if key is None else (key.at, key.id)
 
 
+async def _audit(
+    session: AsyncSession, actor_id: UUID | None, action: str, target: UUID, **details: Any
+) -> None:
+    await record_admin_action(
+        session,
+        actor_kind="staff" if actor_id is not None else "operator",
+        actor_id=actor_id,
+        action=action,
+        target=str(target),
+        details=details,
+    )
+
+
 async def create_staff(
-    session: AsyncSession, settings: Settings, data: StaffCreateIn
+    session: AsyncSession, settings: Settings, data: StaffCreateIn, actor_id: UUID | None = None
 ) -> AccountOut:
     row = await service.create_staff(
         session,
@@ -48,6 +62,14 @@ async def create_staff(
         departments=data.departments,
         display_name=data.display_name,
         locale=data.locale,
+    )
+    await _audit(
+        session,
+        actor_id,
+        "staff.created",
+        row.id,
+        roles=sorted(row.roles),
+        departments=sorted(row.departments),
     )
     return account_of(row)
 
@@ -71,7 +93,9 @@ async def get_account(session: AsyncSession, user_id: UUID) -> AccountOut:
     return account_of(row)
 
 
-async def update_account(session: AsyncSession, user_id: UUID, data: StaffUpdateIn) -> AccountOut:
+async def update_account(
+    session: AsyncSession, user_id: UUID, data: StaffUpdateIn, actor_id: UUID | None = None
+) -> AccountOut:
     """Change roles, departments, name or active flag; the account's sessions end with it."""
     row = await repository.get_user(session, user_id)
     if row is None:
@@ -97,15 +121,26 @@ async def update_account(session: AsyncSession, user_id: UUID, data: StaffUpdate
         raise NotFound("No such account.")
     # Refresh tokens carry the old roles' session; the access tokens expire within minutes.
     await repository.revoke_user_refresh_tokens(session, user_id)
+    await _audit(
+        session,
+        actor_id,
+        "account.changed",
+        user_id,
+        fields=sorted(values),
+        roles=sorted(updated.roles),
+        departments=sorted(updated.departments),
+        active=updated.is_active,
+    )
     return account_of(updated)
 
 
 async def create_client(
-    session: AsyncSession, settings: Settings, data: ClientCreateIn
+    session: AsyncSession, settings: Settings, data: ClientCreateIn, actor_id: UUID | None = None
 ) -> ClientCreatedOut:
     row, secret = await service.create_api_client(
         session, settings, name=data.name, scopes=data.scopes, services=data.services
     )
+    await _audit(session, actor_id, "client.created", row.id, scopes=sorted(row.scopes))
     return ClientCreatedOut(
         id=row.id,
         client_id=row.client_id,
@@ -125,6 +160,9 @@ async def list_clients(
     return Page(items=[client_of(r) for r in page], next_cursor=next_cursor)
 
 
-async def deactivate_client(session: AsyncSession, row_id: UUID) -> None:
+async def deactivate_client(
+    session: AsyncSession, row_id: UUID, actor_id: UUID | None = None
+) -> None:
     if not await repository.deactivate_client(session, row_id):
         raise NotFound("No such API client.")
+    await _audit(session, actor_id, "client.deactivated", row_id)

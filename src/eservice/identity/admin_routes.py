@@ -49,7 +49,9 @@ async def create_staff(
     require_admin(principal)
 
     async def produce() -> Produced:
-        return Produced(HTTP_201_CREATED, await admin.create_staff(db_session, settings, data))
+        return Produced(
+            HTTP_201_CREATED, await admin.create_staff(db_session, settings, data, principal.id)
+        )
 
     # The password stays out of the stored fingerprint.
     asked = {"email": data.email, "roles": data.roles, "departments": data.departments}
@@ -94,7 +96,7 @@ async def update_user(
     user_id: PathId, data: JSONBody[StaffUpdateIn], principal: Caller, db_session: Session
 ) -> AccountOut:
     require_admin(principal)
-    return await admin.update_account(db_session, user_id, data)
+    return await admin.update_account(db_session, user_id, data, principal.id)
 
 
 @post("/api/v1/admin/clients", tags=TAGS, summary="Create an API client", status_code=201)
@@ -106,7 +108,7 @@ async def create_client(
 ) -> Response[ClientCreatedOut]:
     require_admin(principal)
     # No Idempotency-Key replay here: the answer holds the secret, which is never stored.
-    created = await admin.create_client(db_session, settings, data)
+    created = await admin.create_client(db_session, settings, data, principal.id)
     return Response(created, status_code=HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
 
@@ -129,7 +131,7 @@ async def list_clients(
 )
 async def deactivate_client(client_row_id: PathId, principal: Caller, db_session: Session) -> None:
     require_admin(principal)
-    await admin.deactivate_client(db_session, client_row_id)
+    await admin.deactivate_client(db_session, client_row_id, principal.id)
 
 
 admin_routes = [

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.errors import Unauthorized
+from eservice.core.errors import Conflict, Forbidden, Unauthorized
 from eservice.identity import repository
 from eservice.identity.principal import Principal
-from eservice.identity.schemas import AccountOut, ClientMeOut, ClientOut
+from eservice.identity.recovery import send_verification
+from eservice.identity.schemas import AccountOut, AccountPatchIn, ClientMeOut, ClientOut
+from eservice.identity.service import checked_email
 from eservice.identity.tables import ApiClientRow, UserRow
 
 
@@ -55,3 +60,37 @@ async def describe(session: AsyncSession, principal: Principal) -> AccountOut | 
     if user is None or not user.is_active:
         raise Unauthorized()
     return account_of(user)
+
+
+async def update_own_account(
+    session: AsyncSession, principal: Principal, data: AccountPatchIn
+) -> AccountOut:
+    """Correct one's display name, language or email; a changed email must be verified again
+    (a code goes to the new address; until then the account counts as unverified)."""
+    if principal.is_client:
+        raise Forbidden("API clients have no account to change here.")
+    user = await repository.get_user(session, principal.id)
+    if user is None or not user.is_active:
+        raise Unauthorized()
+    values: dict[str, Any] = {}
+    if data.display_name is not UNSET:
+        values["display_name"] = data.display_name
+    if data.locale is not UNSET:
+        values["locale"] = data.locale
+    new_email = None
+    if data.email is not UNSET:
+        new_email = checked_email(data.email)
+        if user.external_issuer is not None or not principal.is_citizen:
+            raise Forbidden("This account's email address is managed elsewhere.")
+        if new_email != user.email:
+            if await repository.get_local_user_by_email(session, new_email) is not None:
+                raise Conflict("An account with this email address already exists.")
+            values.update(email=new_email, email_verified_at=None)
+    if not values:
+        return account_of(user)
+    updated = await repository.update_user(session, user.id, values)
+    if updated is None:
+        raise Unauthorized()
+    if "email" in values:
+        await send_verification(session, updated)
+    return account_of(updated)

@@ -47,6 +47,11 @@ async def _send_token(session: AsyncSession, row: UserRow, purpose: str) -> None
     )
 
 
+async def send_verification(session: AsyncSession, row: UserRow) -> None:
+    """A fresh verification code to the account's (new) address."""
+    await _send_token(session, row, VERIFY_EMAIL)
+
+
 async def register(session: AsyncSession, settings: Settings, data: RegisterIn) -> UserRow:
     """A new citizen account; the verification email is queued in the same transaction."""
     row = await service.create_citizen(

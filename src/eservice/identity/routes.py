@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get, post
+from litestar import Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
@@ -21,7 +21,7 @@ from eservice.core.idempotency import (
 from eservice.identity import grants, recovery
 from eservice.identity.admin_routes import admin_routes
 from eservice.identity.keys import key_set
-from eservice.identity.me import account_of, describe
+from eservice.identity.me import account_of, describe, update_own_account
 from eservice.identity.oauth_http import (
     NO_STORE,
     oauth_error_response,
@@ -31,6 +31,7 @@ from eservice.identity.oauth_openapi import RevokeOperation, TokenOperation
 from eservice.identity.principal import Principal
 from eservice.identity.schemas import (
     AccountOut,
+    AccountPatchIn,
     ClientMeOut,
     PasswordResetConfirmIn,
     PasswordResetIn,
@@ -159,6 +160,15 @@ async def me(
     return await describe(db_session, principal)
 
 
+@patch("/api/v1/me", tags=TAGS, summary="Correct my name, language or email (re-verified)")
+async def change_me(
+    data: JSONBody[AccountPatchIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> AccountOut:
+    return await update_own_account(db_session, principal, data)
+
+
 @get("/.well-known/jwks.json", tags=TAGS, summary="Public token signing keys", sync_to_thread=False)
 def jwks(settings: NamedDependency[Settings]) -> Response[dict[str, list[dict[str, Any]]]]:
     return Response(
@@ -176,6 +186,7 @@ routes = [
     password_reset,
     password_reset_confirm,
     me,
+    change_me,
     jwks,
     *admin_routes,
 ]

@@ -158,6 +158,14 @@ class StaffCreateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     locale: Locale = "de"
 
 
+class AccountPatchIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """What a person corrects about themselves (GDPR Art. 16); a new email is verified again."""
+
+    display_name: DisplayName | msgspec.UnsetType = msgspec.UNSET
+    locale: Locale | msgspec.UnsetType = msgspec.UNSET
+    email: Email | msgspec.UnsetType = msgspec.UNSET
+
+
 class StaffUpdateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     roles: (
         Annotated[list[StaffRole], msgspec.Meta(min_length=1, max_length=3)] | msgspec.UnsetType

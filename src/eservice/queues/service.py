@@ -12,7 +12,7 @@ from eservice.core.pagination import cut_page, decode_cursor
 from eservice.identity.principal import Principal
 from eservice.queues import repository
 from eservice.queues.schemas import MAX_QUERY_LENGTH, SORTS, QueueSummary, RequestFilters, Scope
-from eservice.requests.access import CLIENT_SCOPES, client_sees_all, event_actor
+from eservice.requests.access import CLIENT_SCOPES, client_sees_all, event_actor, staff_role
 from eservice.requests.assignment import may_work_on, record_assignment
 from eservice.requests.repository import log_access
 from eservice.requests.tables import RequestRow
@@ -68,7 +68,9 @@ async def _page(
     )
     rows, next_cursor = cut_page(rows, limit, lambda row: repository.sort_values(row, sort))
     if principal.is_staff:
-        await log_access(session, principal.id, [row.id for row in rows], "list")
+        await log_access(
+            session, principal.id, [row.id for row in rows], "list", role=staff_role(principal)
+        )
     return rows, next_cursor
 
 
@@ -147,5 +149,5 @@ async def claim_next(
     if row is None:
         return None
     await record_assignment(session, row, event_actor(principal, row), None, claimed=True)
-    await log_access(session, principal.id, [row.id], "claim")
+    await log_access(session, principal.id, [row.id], "claim", role=staff_role(principal))
     return row

@@ -26,6 +26,8 @@ HistoryType = Literal[
     "assigned",
     "attachment_added",
     "overdue",
+    "legal_hold_placed",
+    "legal_hold_released",
 ]
 Visibility = Literal["public", "internal"]
 

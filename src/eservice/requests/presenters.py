@@ -14,6 +14,7 @@ from eservice.requests.schemas import (
     ActorOut,
     DocumentNeedOut,
     EventOut,
+    LegalHoldOut,
     LocationOut,
     RequestOut,
     RequirementsOut,
@@ -83,7 +84,17 @@ def present_request(row: RequestRow, service: PublishedService, principal: Princ
     if sees_internal(principal):
         out.assignee = row.assignee_id
         out.applicant_id = row.applicant_id
+        out.retention_until = row.retention_until
+        out.legal_hold = present_legal_hold(row)
     return out
+
+
+def present_legal_hold(row: RequestRow) -> LegalHoldOut | None:
+    if row.legal_hold_at is None or row.legal_hold_reason is None:
+        return None
+    return LegalHoldOut(
+        reason=row.legal_hold_reason, placed_at=row.legal_hold_at, placed_by=row.legal_hold_by
+    )
 
 
 def present_requests(

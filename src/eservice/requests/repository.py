@@ -16,6 +16,7 @@ from eservice.core.db import json_text
 from eservice.core.transaction import driver_connection
 from eservice.requests.tables import (
     OPEN_CONDITION,
+    RequestAccessRow,
     RequestEventRow,
     RequestRow,
     RequestTimerRow,
@@ -204,18 +205,49 @@ async def claim_overdue(session: AsyncSession, limit: int) -> list[RequestRow]:
 
 
 _LOG_ACCESS = (
-    "INSERT INTO request_access_log (request_id, staff_id, action) "
-    "SELECT unnest($1::uuid[]), $2, $3"
+    "INSERT INTO request_access_log (request_id, staff_id, action, actor_kind, actor_role) "
+    "SELECT unnest($1::uuid[]), $2, $3, $4, $5"
 )
 
 
 async def log_access(
-    session: AsyncSession, staff_id: UUID, request_ids: Sequence[UUID], action: str
+    session: AsyncSession,
+    staff_id: UUID,
+    request_ids: Sequence[UUID],
+    action: str,
+    *,
+    kind: str = "staff",
+    role: str | None = None,
 ) -> None:
-    """Record that a staff member read these requests' personal data (one statement)."""
+    """Record that a staff member (or an API client, ``kind``) read these requests' personal
+    data, in the role they acted in (one statement)."""
     if not request_ids:
         return
     # One INSERT ... SELECT unnest(...) for a whole page: an executemany costs a Bind/Execute
-    # per row (bench/README.md).
+    # per row (bench/README.md). Each row locks its request's access-log chain head
+    # (core.audit): in id order, so two pages never lock heads in opposite orders.
     connection = await driver_connection(session)
-    await connection.execute(_LOG_ACCESS, list(request_ids), staff_id, action)
+    await connection.execute(_LOG_ACCESS, sorted(request_ids), staff_id, action, kind, role)
+
+
+async def access_entries(session: AsyncSession, request_id: UUID) -> list[RequestAccessRow]:
+    """Every recorded read of a request, oldest first."""
+    rows = await session.scalars(
+        select(RequestAccessRow)
+        .where(RequestAccessRow.request_id == request_id)
+        .order_by(RequestAccessRow.accessed_at, RequestAccessRow.id)
+    )
+    return list(rows)
+
+
+async def changes_by_others(session: AsyncSession, request_id: UUID) -> list[RequestEventRow]:
+    """History entries written by staff or API clients, oldest first."""
+    rows = await session.scalars(
+        select(RequestEventRow)
+        .where(
+            RequestEventRow.request_id == request_id,
+            RequestEventRow.actor_kind.in_(("staff", "client")),
+        )
+        .order_by(RequestEventRow.id)
+    )
+    return list(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Response, get, patch, post, put
+from litestar import Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,8 @@ from eservice.core.config import Settings
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
 from eservice.core.pagination import Cursor, Limit, Page, check_limit
 from eservice.identity.principal import Principal
-from eservice.requests import assignment, service, transitions
+from eservice.requests import access_log, assignment, legal_hold, service, transitions
+from eservice.requests.access_log import AccessEntryOut
 from eservice.requests.http import (
     IfMatch,
     IfMatchRequired,
@@ -33,6 +34,7 @@ from eservice.requests.schemas import (
     DraftPatchIn,
     EventOut,
     FilingIn,
+    LegalHoldIn,
     RequestOut,
     TransitionIn,
     TransitionOut,
@@ -226,6 +228,51 @@ async def change_assignee(
     return await _with_etag(db_session, row, principal)
 
 
+@put(
+    "/api/v1/requests/{request_id:uuid}/legal-hold",
+    tags=TAGS,
+    summary="Place a legal hold (supervisor): kept past its retention date until released",
+)
+async def place_legal_hold(
+    request_id: FromPath[UUID],
+    data: JSONBody[LegalHoldIn],
+    db_session: Session,
+    principal: Caller,
+    if_match: IfMatch = None,
+) -> Response[RequestOut]:
+    row = await service.get_request_for(db_session, principal, request_id)
+    row = await legal_hold.place_hold(
+        db_session, principal, row, data.reason, parse_if_match(if_match)
+    )
+    return await _with_etag(db_session, row, principal)
+
+
+@delete(
+    "/api/v1/requests/{request_id:uuid}/legal-hold",
+    tags=TAGS,
+    summary="Release a legal hold (supervisor)",
+    status_code=204,
+)
+async def release_legal_hold(
+    request_id: FromPath[UUID], db_session: Session, principal: Caller, if_match: IfMatch = None
+) -> None:
+    row = await service.get_request_for(db_session, principal, request_id)
+    await legal_hold.release_hold(db_session, principal, row, parse_if_match(if_match))
+
+
+@get(
+    "/api/v1/requests/{request_id:uuid}/access-log",
+    tags=TAGS,
+    summary="Who read or changed my request (applicant; departments and roles, never names)",
+)
+async def read_access_log(
+    request_id: FromPath[UUID], db_session: Session, principal: Caller
+) -> Page[AccessEntryOut]:
+    row = await service.get_request_for(db_session, principal, request_id)
+    entries = await access_log.access_log_for(db_session, principal, row)
+    return Page(items=entries, next_cursor=None)
+
+
 routes = [
     file_request,
     read_request,
@@ -235,4 +282,7 @@ routes = [
     fire_transition,
     add_comment,
     change_assignee,
+    place_legal_hold,
+    release_legal_hold,
+    read_access_log,
 ]

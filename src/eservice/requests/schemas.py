@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -101,6 +101,22 @@ class RequestOut(msgspec.Struct, kw_only=True):
     closed_at: datetime | None
     assignee: UUID | UnsetType | None = UNSET
     applicant_id: UUID | UnsetType | None = UNSET
+    retention_until: date | UnsetType | None = UNSET
+    legal_hold: LegalHoldOut | UnsetType | None = UNSET
+
+
+class LegalHoldIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Why the request must be kept past its retention date (a case, an inquiry)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=3, max_length=1000)]
+
+
+class LegalHoldOut(msgspec.Struct, kw_only=True):
+    """A legal hold: the request is kept past its retention date until released."""
+
+    reason: str
+    placed_at: datetime
+    placed_by: UUID | None
 
 
 class ActorOut(msgspec.Struct, kw_only=True):

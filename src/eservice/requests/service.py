@@ -29,6 +29,7 @@ from eservice.requests.access import (
     is_applicant,
     may_see,
     sees_internal,
+    staff_role,
 )
 from eservice.requests.references import new_reference
 from eservice.requests.schemas import CommentIn, DraftPatchIn, FilingIn, LocationIn
@@ -46,14 +47,18 @@ async def get_request_for(
 ) -> RequestRow:
     """The request if the caller may see it, else NotFound (exactly as for a missing one).
 
-    ``access`` names what a staff member reads (e.g. ``read``); it is recorded in the
-    access log as a personal data access.
+    ``access`` names what a staff member or an API client reads (e.g. ``read``); it is
+    recorded in the access log as a personal data access (the applicant's own reads are not).
     """
     row = await repository.get_request(session, request_id)
     if row is None or not may_see(principal, row):
         raise NotFound("No request with this id.")
     if access is not None and principal.is_staff:
-        await repository.log_access(session, principal.id, [row.id], access)
+        await repository.log_access(
+            session, principal.id, [row.id], access, role=staff_role(principal)
+        )
+    elif access is not None and principal.is_client and not is_applicant(principal, row):
+        await repository.log_access(session, principal.id, [row.id], access, kind="client")
     return row
 
 

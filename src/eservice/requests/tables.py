@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -60,6 +61,13 @@ class RequestRow(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Data protection: when the personal data goes (closing date + the service's retention),
+    # a supervisor's legal hold that stops it, and when it was anonymised.
+    retention_until: Mapped[date | None] = mapped_column(Date)
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    legal_hold_by: Mapped[UUID | None] = mapped_column(PgUUID(as_uuid=True))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         Index("ix_requests_applicant_created", "applicant_id", "created_at", "id"),
@@ -135,6 +143,9 @@ class RequestEventRow(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when retention or erasure blanked the entry's personal parts (comment, data, a
+    # citizen's id); its chain hash stays, its content is no longer checked (core.audit).
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_request_events_request", "request_id", "id"),)
 
@@ -167,8 +178,11 @@ class RequestAccessRow(Base):
     request_id: Mapped[UUID] = mapped_column(
         PgUUID(as_uuid=True), ForeignKey("requests.id", ondelete="CASCADE")
     )
+    # The staff member's account, or the API client's row when ``actor_kind`` is ``client``.
     staff_id: Mapped[UUID] = mapped_column(PgUUID(as_uuid=True))
     action: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(16), server_default="staff")
+    actor_role: Mapped[str | None] = mapped_column(String(16))
     accessed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

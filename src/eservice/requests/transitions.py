@@ -30,6 +30,7 @@ from eservice.requests import history, repository
 from eservice.requests.access import EventActor, event_actor, workflow_actors
 from eservice.requests.deadlines import BusinessCalendar, calendar_for
 from eservice.requests.http import etag
+from eservice.requests.retention import retention_date
 from eservice.requests.schemas import TransitionIn
 from eservice.requests.tables import RequestRow
 from eservice.workflow.definitions import SUBMIT_TRANSITION, Transition
@@ -172,6 +173,10 @@ async def apply_decision(
         values.update(sla_state="stopped", sla_paused_at=None)
     if decision.closes:
         values["closed_at"] = now
+        service = await get_published_service(session, row.service_code, row.service_version)
+        values["retention_until"] = retention_date(
+            now, service.definition.retention, settings.time_zone
+        )
     if decision.cancel_timers:
         # Timers are locked before the request row, here and in the worker: no deadlock.
         await repository.delete_timers(session, row.id)
