@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.catalog.service import PublishedService, get_published_service
 from eservice.identity.principal import Principal
 from eservice.requests.access import sees_internal
+from eservice.requests.requirements import required_documents
 from eservice.requests.schemas import (
     ActorOut,
     DocumentNeedOut,
@@ -22,7 +23,6 @@ from eservice.requests.schemas import (
     TransitionOut,
 )
 from eservice.requests.tables import RequestEventRow, RequestRow
-from eservice.requests.transitions import required_documents
 from eservice.workflow.definitions import Transition, Workflow
 
 ServiceKey = tuple[str, int]

@@ -7,7 +7,6 @@ row plus one outbox row. HTTP callers and the timer worker both go through it.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -30,6 +29,7 @@ from eservice.requests import history, repository
 from eservice.requests.access import EventActor, event_actor, workflow_actors
 from eservice.requests.deadlines import BusinessCalendar, calendar_for
 from eservice.requests.http import etag
+from eservice.requests.requirements import missing_documents, required_documents
 from eservice.requests.retention import retention_date
 from eservice.requests.schemas import TransitionIn
 from eservice.requests.tables import RequestRow
@@ -86,29 +86,6 @@ def refusal_error(refused: TransitionRefused) -> Exception:
         FieldError(pointer=p, message="is required for this transition") for p in refused.missing
     ]
     return ValidationFailed(refused.detail, errors=errors, extra=extra)
-
-
-def required_documents(service: PublishedService, transition: str) -> list[str]:
-    """Every document kind firing ``transition`` needs, the one rule for listing and firing.
-
-    The workflow names documents per transition; the service adds its own required
-    documents at ``submit``.
-    """
-    kinds: list[str] = []
-    with contextlib.suppress(KeyError):
-        kinds.extend(service.workflow.transition(transition).requires.documents)
-    if transition == SUBMIT_TRANSITION:
-        kinds.extend(
-            document.kind
-            for document in service.definition.documents
-            if document.required and document.kind not in kinds
-        )
-    return kinds
-
-
-def missing_documents(service: PublishedService, transition: str, present: set[str]) -> list[str]:
-    """The kinds ``transition`` needs that are not attached yet."""
-    return [kind for kind in required_documents(service, transition) if kind not in present]
 
 
 def decide_for(
