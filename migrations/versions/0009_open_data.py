@@ -1,7 +1,7 @@
 """open data: spatial index on request locations, business-day calendar, monthly statistics
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 from collections.abc import Sequence

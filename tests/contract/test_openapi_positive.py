@@ -116,6 +116,10 @@ DOMAIN_ANSWERS: dict[tuple[str, str], list[Rule]] = {
     ("POST", "/api/v1/requests/{request_id}/comments"): [internal_for_staff_only],
     ("POST", "/api/v1/subscriptions"): [refused_at("/url")],
     ("GET", "/api/v1/open-data/statistics"): [statistics_refusal],
+    ("DELETE", "/api/v1/me"): [status_only(403)],  # the password is not correct
+    # Only supervisors of the request's department (documented): the caller here is a clerk.
+    ("PUT", "/api/v1/requests/{request_id}/legal-hold"): [status_only(403)],
+    ("DELETE", "/api/v1/requests/{request_id}/legal-hold"): [status_only(403)],
 }
 
 

@@ -15,6 +15,7 @@ from eservice.attachments.backends import storage_from_settings
 from eservice.core.config import Settings
 from eservice.identity.guards import require_admin
 from eservice.identity.principal import Principal
+from eservice.identity.schemas import EMAIL_PATTERN
 from eservice.privacy import erasure, export
 from eservice.privacy.schemas import AccountErasureIn
 
@@ -62,7 +63,9 @@ async def erase_my_account(
     summary="Art. 15 export of a person by email (admin; recorded in the admin audit)",
 )
 async def export_person(
-    email: Annotated[str, QueryParameter(name="email", min_length=3, max_length=254)],
+    email: Annotated[
+        str, QueryParameter(name="email", min_length=3, max_length=254, pattern=EMAIL_PATTERN)
+    ],
     db_session: Session,
     principal: Caller,
     settings: Config,
