@@ -33,13 +33,14 @@ from eservice.notifications.lifespan import notifications_lifespan
 from eservice.notifications.routes import routes as notification_routes
 from eservice.queues.routes import routes as queue_routes
 from eservice.requests.routes import routes as request_routes
+from eservice.web.routes import template_config, web_routes
 from eservice.worker import worker_lifespan
 
 log = logging.getLogger(__name__)
 
 
-def route_handlers() -> Sequence[ControllerRouterHandler]:
-    """Every context's routes, in one list."""
+def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
+    """Every context's routes, in one list (the web front's pages last: they sit on top)."""
     handlers: list[ControllerRouterHandler] = [*health_routes, PrometheusController]
     handlers += identity_routes
     handlers += catalog_routes
@@ -47,6 +48,7 @@ def route_handlers() -> Sequence[ControllerRouterHandler]:
     handlers += request_routes
     handlers += queue_routes
     handlers += notification_routes
+    handlers += web_routes(settings)
     return handlers
 
 
@@ -78,7 +80,8 @@ def create_app(
 
     state: dict[str, Any] = {"settings": settings, "database_url": database_url}
     app = Litestar(
-        route_handlers=route_handlers(),
+        route_handlers=route_handlers(settings),
+        template_config=template_config(),
         lifespan=[
             lifespan,
             notifications_lifespan(),

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.core.config import Settings
 from eservice.identity import repository, service, throttle
 from eservice.identity.schemas import TokenOut
+from eservice.identity.tables import UserRow
 from eservice.identity.tokens import issue_access_token, new_opaque_token, opaque_token_hash
 
 REFRESH_TOKEN_PREFIX = "rt_"  # noqa: S105 - a prefix, not a secret
@@ -76,21 +77,35 @@ async def issue_refresh_token(
     return token
 
 
+async def check_login(
+    session: AsyncSession, settings: Settings, username: str, password: str
+) -> UserRow | None:
+    """The account for a login name and password, throttled per name (the token endpoint's
+    password grant and the web front's login form both use this); None when wrong.
+
+    Raises ``throttle.Throttled`` while the name is blocked.
+    """
+    subject = throttle.subject_key("login", username)
+    await throttle.check_not_blocked(session, subject)
+    row = await service.check_password(session, settings, username, password)
+    if row is None:
+        await throttle.record_failure(session, settings, subject)
+        return None
+    await throttle.record_success(session, subject)
+    return row
+
+
 async def password_grant(
     session: AsyncSession, settings: Settings, form: Mapping[str, str]
 ) -> TokenOut:
     username = _field(form, "username") or ""
     password = _field(form, "password") or ""
-    subject = throttle.subject_key("login", username)
     try:
-        await throttle.check_not_blocked(session, subject)
+        row = await check_login(session, settings, username, password)
     except throttle.Throttled as exc:
         raise _throttled(exc) from None
-    row = await service.check_password(session, settings, username, password)
     if row is None:
-        await throttle.record_failure(session, settings, subject)
         raise OAuthError("invalid_grant", "The username or password is wrong.")
-    await throttle.record_success(session, subject)
     principal = service.principal_for_user(row)
     access, ttl = issue_access_token(settings, principal)
     refresh = await issue_refresh_token(session, settings, row.id)
