@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import urlencode
 from collections.abc import AsyncIterator
 
 import pytest
@@ -34,3 +36,11 @@ async def log_in(client: AsyncTestClient[Litestar], email: str, password: str) -
         data={"_csrf_token": csrf_of(page.text), "email": email, "password": password},
     )
     assert answer.status_code == 303, answer.text
+
+
+def encoded(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Keyword arguments that post ``pairs`` as a browser does (repeated names allowed)."""
+    return {
+        "content": urlencode(pairs),
+        "headers": {"content-type": "application/x-www-form-urlencoded"},
+    }

@@ -142,8 +142,8 @@ def build_fields(
         here = (*path, key)
         pointer = json_pointer(list(here), DATA_POINTER)
         kind = _kind(node)
-        present = data is not None and key in data
-        value = data.get(key) if data is not None and present else node.get("default")
+        # A new form (no data yet) shows the schema's defaults; filled-in data never gets them.
+        value = node.get("default") if data is None else data.get(key)
         item = FormField(
             id="f-" + "-".join(here),
             name=FIELD_PREFIX + ".".join(here),
@@ -156,7 +156,7 @@ def build_fields(
             max_length=node.get("maxLength") if isinstance(node.get("maxLength"), int) else None,
         )
         if kind == "fieldset":
-            child_data = value if isinstance(value, dict) else {}
+            child_data = value if isinstance(value, dict) else (None if data is None else {})
             item.children = build_fields(node, lang, child_data, errors, here)
         elif kind == "boolean":
             item.options = [
