@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
-from collections.abc import AsyncIterator
 
 import pytest
 from litestar import Litestar

@@ -69,7 +69,8 @@ async def test_invalid_form_shows_messages_at_fields_and_files_nothing(
     for anchor in ("#f-nachname", "#f-chipnummer", "#f-weitere_hunde"):
         assert f'href="{anchor}"' in html
     assert 'aria-describedby="f-chipnummer-hint f-chipnummer-error"' in html
-    assert 'value="Petersen"' not in html and 'value="Bello"' in html  # what was typed stays
+    assert 'value="Petersen"' not in html
+    assert 'value="Bello"' in html
     assert await raw_connection.fetchval("select count(*) from requests") == 0
 
 
@@ -94,7 +95,8 @@ async def test_citizen_files_with_a_document_reviews_and_gets_a_reference(
     request_id = re.search(r"/requests/([0-9a-f-]{36})/documents", documents_url)
     assert request_id is not None
     docs = await browser.get(documents_url)
-    assert "10 MB" in docs.text and "PDF" in docs.text  # the limits are shown
+    assert "10 MB" in docs.text
+    assert "PDF" in docs.text
     # Submitting before the required document is attached is refused, nothing changes.
     review = await browser.get(f"/requests/{request_id.group(1)}/review")
     early = await browser.post(
@@ -111,7 +113,8 @@ async def test_citizen_files_with_a_document_reviews_and_gets_a_reference(
     assert uploaded.status_code == 303, uploaded.text
     assert await raw_connection.fetchval("select count(*) from attachments") == 1
     review = await browser.get(f"/requests/{request_id.group(1)}/review")
-    assert "Schröder" in review.text and "schein.pdf" in review.text
+    assert "Schröder" in review.text
+    assert "schein.pdf" in review.text
     version = dict(submitted(review.text))["version"]
     done = await browser.post(
         f"/requests/{request_id.group(1)}/submit",
@@ -163,7 +166,8 @@ async def test_location_is_entered_as_coordinates_without_any_map(
     citizen = await make_citizen()
     await log_in(browser, citizen.email or "", citizen.password or "")
     page = await browser.get("/services/strassenschaden/apply")
-    assert 'name="loc.lat"' in page.text and "tile" not in page.text
+    assert 'name="loc.lat"' in page.text
+    assert "tile" not in page.text
     token = csrf_of(page.text)
     missing = await browser.post(
         "/services/strassenschaden/apply",
@@ -185,4 +189,5 @@ async def test_location_is_entered_as_coordinates_without_any_map(
     )
     assert filed.status_code == 303
     location = await raw_connection.fetchval("select location::text from requests")
-    assert "53.8655" in location and "Mengstraße 4" in location
+    assert "53.8655" in location
+    assert "Mengstraße 4" in location

@@ -113,7 +113,8 @@ def test_nested_objects_become_fieldsets_and_round_trip() -> None:
         },
     }
     html = render(schema, "de", {"adresse": {"strasse": "Mengstraße"}})
-    assert "<legend" in html and "Adresse" in html
+    assert "<legend" in html
+    assert "Adresse" in html
     assert 'name="d.adresse.strasse"' in html
     assert parse_form(schema, FormValues(submitted(html))) == {"adresse": {"strasse": "Mengstraße"}}
     messages = field_messages(

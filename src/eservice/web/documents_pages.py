@@ -9,9 +9,9 @@ content) is the API's own.
 from __future__ import annotations
 
 import secrets
-from urllib.parse import quote
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import quote
 from uuid import UUID
 
 from litestar import Response, get, post
