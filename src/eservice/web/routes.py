@@ -25,6 +25,7 @@ from eservice.web import (
     filing_pages,
     portal_pages,
     request_pages,
+    staff_pages,
 )
 from eservice.web.assets import load_assets
 from eservice.web.context import (
@@ -40,7 +41,14 @@ from eservice.web.templating import TEMPLATE_DIR
 log = logging.getLogger(__name__)
 STATIC_CACHE = "public, max-age=31536000, immutable"
 
-PAGE_MODULES = (portal_pages, account_pages, filing_pages, documents_pages, request_pages)
+PAGE_MODULES = (
+    portal_pages,
+    account_pages,
+    filing_pages,
+    documents_pages,
+    request_pages,
+    staff_pages,
+)
 
 
 @get("/static/{name:path}", name="web-static", sync_to_thread=False, include_in_schema=False)
