@@ -160,7 +160,8 @@ async def test_filing_works_by_keyboard_alone(
     controls = await page.eval_on_selector_all(
         "main form[method=post] :is(input:not([type=hidden]), select, textarea, button)",
         # A radio group is one Tab stop (arrow keys move within it), so it counts by name.
-        "els => els.map(e => e.type === 'radio' ? 'radio:' + e.name : e.id || e.name + '=' + e.value)",
+        "els => els.map(e => e.type === 'radio'"
+        " ? 'radio:' + e.name : e.id || e.name + '=' + e.value)",
     )
     reached: list[str] = []
     typed = {
