@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import json
+import os
 import re
 from email.message import EmailMessage
 from email.policy import default
@@ -20,6 +21,22 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BLOCKING = ("serious", "critical")
 PASSWORD = "korrekt Pferd Batterie Heftklammer"
 _axe = Axe()
+# Set to a directory (e.g. docs/screenshots) to save the main pages at desktop and phone width.
+SCREENSHOTS = os.environ.get("ESERVICE_SCREENSHOTS_DIR")
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+async def shoot(page: Page, name: str) -> None:
+    """Screenshots for the README (only when ESERVICE_SCREENSHOTS_DIR is set)."""
+    if not SCREENSHOTS:
+        return
+    folder = Path(SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        await page.set_viewport_size(size)  # type: ignore[arg-type]
+        await page.screenshot(path=folder / f"{name}-{suffix}.png", full_page=True)
+    await page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
 
 
 def example(code: str, index: int = 0) -> dict[str, Any]:
@@ -105,11 +122,13 @@ async def file_parking_permit(
 ) -> str:
     """Apply for a resident parking permit with the registration certificate; the reference."""
     await page.goto(base + "/")
+    await shoot(page, "citizen-start")
     await page.get_by_role(
         "link", name=re.compile("Online beantragen.*Bewohnerparkausweis")
     ).click()
     await check_page(page, checked, axe=axe)
     await fill_example(page, example("bewohnerparkausweis"))
+    await shoot(page, "citizen-form")
     await page.get_by_role("button", name="Weiter").click()
     await expect(page.get_by_role("heading", name="Unterlagen hochladen")).to_be_visible()
     await check_page(page, checked, axe=axe)
@@ -121,9 +140,11 @@ async def file_parking_permit(
     await page.get_by_role("link", name="Weiter zur Prüfung").click()
     await check_page(page, checked, axe=axe)
     await expect(page.get_by_text("fahrzeugschein.pdf")).to_be_visible()
+    await shoot(page, "citizen-review")
     await page.get_by_role("button", name="Absenden").click()
     await expect(page.get_by_role("heading", name="Ihr Antrag ist eingegangen")).to_be_visible()
     await check_page(page, checked, axe=axe)
+    await shoot(page, "citizen-confirmation")
     return (await page.locator("#reference").inner_text()).strip()
 
 

@@ -18,6 +18,7 @@ from tests.browser.flows import (
     file_parking_permit,
     log_in,
     register_and_verify,
+    shoot,
 )
 from tests.support.auth import MakeStaff
 
@@ -58,8 +59,10 @@ async def test_citizen_files_clerk_decides_citizen_follows(
     await log_in(desk, base, clerk.email or "", clerk.password or "", checked)
     await expect(desk.get_by_role("heading", name="Ihre Warteschlangen")).to_be_visible()
     await check_page(desk, checked)
+    await shoot(desk, "clerk-queues")
     await desk.get_by_role("link", name=re.compile("Warteschlange öffnen")).first.click()
     await check_page(desk, checked)
+    await shoot(desk, "clerk-queue")
     await desk.get_by_role("button", name="Nächsten Antrag übernehmen").first.click()
     await expect(desk.get_by_role("heading", name=re.compile(reference))).to_be_visible()
     await check_page(desk, checked)
@@ -70,11 +73,13 @@ async def test_citizen_files_clerk_decides_citizen_follows(
     await desk.get_by_role("button", name="Kommentar speichern").click()
     await expect(desk.get_by_text("Wir prüfen Ihren Antrag.")).to_be_visible()
     await check_page(desk, checked)
+    await shoot(desk, "clerk-request")
 
     await page.reload()
     await expect(page.get_by_text("In Prüfung").first).to_be_visible()
     await expect(page.get_by_text("Wir prüfen Ihren Antrag.")).to_be_visible()
     await check_page(page, checked)
+    await shoot(page, "citizen-request")
     await page.goto(base + "/inbox")
     await check_page(page, checked)
     only_own_host(recorded, base)

@@ -276,6 +276,7 @@ TEXTS: Texts = {
     "req.comment_send": ("Nachricht senden", "Send message"),
     "req.comment_sent": ("Ihre Nachricht ist gesendet.", "Your message has been sent."),
     "req.actions": ("Was Sie jetzt tun können", "What you can do now"),
+    "req.add_comment": ("Nachricht hinzufügen", "Add a message"),
     "req.transition_comment": ("Begründung oder Nachricht", "Reason or message"),
     "req.done": ("Erledigt: {label}.", "Done: {label}."),
     "req.stale": (
@@ -294,6 +295,8 @@ TEXTS: Texts = {
     "req.draft": ("Entwurf", "Draft"),
     "event.filed": ("Antrag angelegt", "Request created"),
     "event.transitioned": ("{label}", "{label}"),
+    "event.submitted": ("Antrag eingereicht", "Request submitted"),
+    "event.overdue": ("Frist überschritten", "Deadline passed"),
     "event.commented": ("Nachricht", "Message"),
     "event.attachment_added": ("Unterlage hinzugefügt", "Document added"),
     "event.assigned": ("Zuständigkeit geändert", "Assignment changed"),

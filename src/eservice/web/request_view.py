@@ -55,7 +55,14 @@ def _event_title(web: Web, service: PublishedService, event: EventOut) -> str:
 
 
 _KNOWN_EVENTS = frozenset(
-    {"event.filed", "event.commented", "event.attachment_added", "event.assigned"}
+    {
+        "event.filed",
+        "event.submitted",
+        "event.overdue",
+        "event.commented",
+        "event.attachment_added",
+        "event.assigned",
+    }
 )
 _KNOWN_ACTORS = frozenset({"applicant", "clerk", "supervisor", "client", "system"})
 

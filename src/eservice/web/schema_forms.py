@@ -335,7 +335,10 @@ def readable(
     """The data as people read it: titles from the schema in the page's language."""
     properties = schema.get("properties") or {}
     shown: list[ShownValue] = []
-    for key, value in data.items():
+    # The form's order (as the citizen filled it in), then anything the schema does not name.
+    ordered = [k for k in properties if k in data] + [k for k in data if k not in properties]
+    for key in ordered:
+        value = data[key]
         node = properties.get(key)
         if not isinstance(node, dict):
             shown.append(ShownValue(key, str(value)))
