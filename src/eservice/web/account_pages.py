@@ -100,7 +100,8 @@ async def register(web: WebPage) -> Any:
     if not errors:
         try:
             payload = convert({**values, "locale": web.lang}, RegisterIn)
-            row = await recovery.register(web.db, web.settings, payload)
+            async with web.all_or_nothing():
+                row = await recovery.register(web.db, web.settings, payload)
         except ValidationFailed as exc:
             errors = messages_by_field(exc.errors, REGISTER_WORDING, web.t)
         except Conflict:
@@ -168,11 +169,9 @@ async def reset_confirm(web: WebPage) -> Any:
     form = await read_form(web)
     token, password = form.get("token").strip()[:200], form.get("password")[:1024]
     try:
-        await recovery.confirm_password_reset(
-            web.db,
-            web.settings,
-            convert({"token": token, "password": password}, PasswordResetConfirmIn),
-        )
+        payload = convert({"token": token, "password": password}, PasswordResetConfirmIn)
+        async with web.all_or_nothing():
+            await recovery.confirm_password_reset(web.db, web.settings, payload)
     except ValidationFailed as exc:
         wording = {"token": "token.invalid", "password": "v.password"}
         errors = messages_by_field(exc.errors, wording, web.t)

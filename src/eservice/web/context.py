@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -18,6 +20,8 @@ from litestar.template.base import csrf_token
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
+from eservice.core.db import driver_connection
+from eservice.core.errors import DomainError
 from eservice.identity import sessions
 from eservice.identity.principal import Principal
 from eservice.web.assets import load_assets
@@ -120,6 +124,23 @@ class Web:
             "day": self.day,
             **values,
         }
+
+    @asynccontextmanager
+    async def all_or_nothing(self) -> AsyncIterator[None]:
+        """A step whose refusal the page shows (instead of raising) leaves no writes behind.
+
+        The API rolls a refused request back whole; a page that catches the refusal to show it
+        commits the rest of the request, so the step runs inside a savepoint (e.g. a reset
+        token is not used up by a refused password).
+        """
+        connection = await driver_connection(self.db)
+        await connection.execute("SAVEPOINT web_step")
+        try:
+            yield
+        except DomainError:
+            await connection.execute("ROLLBACK TO SAVEPOINT web_step")
+            raise
+        await connection.execute("RELEASE SAVEPOINT web_step")
 
     def when(self, moment: datetime | None) -> str:
         """A point in time in the city's time zone, as people there write it."""

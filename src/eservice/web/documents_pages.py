@@ -140,18 +140,19 @@ async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
     else:
         boundary = secrets.token_hex(16)
         try:
-            await upload_attachment(
-                web.db,
-                settings=web.settings,
-                storage=storage_from_settings(web.settings),
-                principal=person,
-                request_id=request_id,
-                upload=IncomingUpload(
-                    chunks=_as_api_upload(kind[:64], file, boundary),
-                    content_type=f"multipart/form-data; boundary={boundary}",
-                    content_length=None,
-                ),
-            )
+            async with web.all_or_nothing():
+                await upload_attachment(
+                    web.db,
+                    settings=web.settings,
+                    storage=storage_from_settings(web.settings),
+                    principal=person,
+                    request_id=request_id,
+                    upload=IncomingUpload(
+                        chunks=_as_api_upload(kind[:64], file, boundary),
+                        content_type=f"multipart/form-data; boundary={boundary}",
+                        content_length=None,
+                    ),
+                )
         except (PayloadTooLarge, UnsupportedMediaType, ValidationFailed, Conflict) as exc:
             error = _upload_error(web, exc)
     if error is not None:

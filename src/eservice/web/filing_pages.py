@@ -201,14 +201,15 @@ async def submit(web: WebPage, request_id: FromPath[UUID]) -> Any:
     form = await read_form(web)
     version = int(form.get("version")) if form.get("version").isdigit() else None
     try:
-        await transitions.fire_transition(
-            web.db,
-            web.settings,
-            person,
-            row,
-            if_match=version,
-            payload=TransitionIn(transition=SUBMIT_TRANSITION),
-        )
+        async with web.all_or_nothing():
+            await transitions.fire_transition(
+                web.db,
+                web.settings,
+                person,
+                row,
+                if_match=version,
+                payload=TransitionIn(transition=SUBMIT_TRANSITION),
+            )
     except PreconditionFailed:
         fresh = await requests.get_request_for(web.db, person, request_id)
         return await _review(web, person, fresh, status=409, alert=web.t("req.stale"))

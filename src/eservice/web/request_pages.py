@@ -90,16 +90,17 @@ async def fire_from_form(web: Web, request_id: UUID) -> tuple[str | None, dict[s
     fields = next((list(t.requires.fields) for t in available if t.name == name), [])
     values = {f: form.get(f"td.{f}").strip() for f in fields}
     try:
-        await transitions.fire_transition(
-            web.db,
-            web.settings,
-            person,
-            row,
-            if_match=version,
-            payload=TransitionIn(
-                transition=name, comment=comment, data=transition_data(fields, values)
-            ),
-        )
+        async with web.all_or_nothing():
+            await transitions.fire_transition(
+                web.db,
+                web.settings,
+                person,
+                row,
+                if_match=version,
+                payload=TransitionIn(
+                    transition=name, comment=comment, data=transition_data(fields, values)
+                ),
+            )
     except (PreconditionFailed, PreconditionRequired):
         return web.t("req.stale"), {}, 409
     except ValidationFailed as exc:

@@ -217,7 +217,8 @@ async def staff_assign(web: WebPage, request_id: FromPath[UUID]) -> Any:
             )
     row = await requests.get_request_for(web.db, person, request_id)
     try:
-        await assignment.set_assignee(web.db, person, row, version, assignee)
+        async with web.all_or_nothing():
+            await assignment.set_assignee(web.db, person, row, version, assignee)
     except (PreconditionFailed, PreconditionRequired):
         return await _staff_request_page(
             web, person, request_id, status=409, alert=web.t("req.stale")
