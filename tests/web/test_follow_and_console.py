@@ -49,6 +49,11 @@ async def test_clerk_takes_the_next_one_transitions_and_the_citizen_sees_it(
     assert "Nächsten Antrag übernehmen" in home.text
     queue = await browser.get("/staff/queues/buergerservice", params={"assignee": "none"})
     assert "HL-" in queue.text
+    assert "Eingegangen (1)" in queue.text  # the filter names states by their labels
+    filtered = await browser.get(
+        "/staff/queues/buergerservice", params={"state": "in_progress", "overdue": "true"}
+    )
+    assert "HL-" not in filtered.text
     claimed = await browser.post(
         "/staff/queues/buergerservice/claim", **encoded([("_csrf_token", csrf_of(home.text))])
     )

@@ -14,7 +14,7 @@ from uuid import UUID
 from litestar import Response, get, post
 from litestar.params import FromPath, QueryParameter
 
-from eservice.catalog.service import department_names
+from eservice.catalog.service import department_names, list_current_services
 from eservice.core.errors import (
     Conflict,
     Forbidden,
@@ -36,6 +36,7 @@ from eservice.web.request_pages import fire_from_form
 from eservice.web.request_view import request_view
 
 PAGE_SIZE = 20
+CATALOGUE_LIMIT = 100
 Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=1024, required=False)]
 StateParam = Annotated[str | None, QueryParameter(name="state", max_length=64, required=False)]
 ServiceParam = Annotated[str | None, QueryParameter(name="service", max_length=64, required=False)]
@@ -120,6 +121,14 @@ async def queue_page(
     services = await services_for(web.db, rows)
     summary = next(s for s in await queue_summaries(web.db, person) if s.department == department)
     names = await department_names(web.db)
+    offered = [
+        s
+        for s in await list_current_services(web.db, after=None, limit=CATALOGUE_LIMIT)
+        if s.definition.department == department
+    ]
+    state_labels = {
+        state.name: state.label.pick(web.lang) for s in offered for state in s.workflow.states
+    }
     return web.render(
         "staff_queue.html",
         department=department,
@@ -128,8 +137,8 @@ async def queue_page(
         next_cursor=next_cursor,
         chosen=chosen,
         summary=summary,
-        states=sorted(summary.counts),
-        services={key[0] for key in services},
+        states=[(code, state_labels.get(code, code)) for code in sorted(summary.counts)],
+        services=[(s.code, s.definition.title.pick(web.lang)) for s in offered],
         me=person.id,
     )
 
