@@ -41,6 +41,7 @@ async def test_unverified_citizen_is_told_to_confirm_the_email_first(
     citizen = await make_citizen(verified=False)
     await log_in(browser, citizen.email or "", citizen.password or "")
     page = await browser.get("/services/hundeanmeldung/apply")
+    assert 'href="/verify-email"' in page.text  # every page reminds them
     answer = await browser.post(
         "/services/hundeanmeldung/apply",
         **encoded([("_csrf_token", csrf_of(page.text)), *as_form(example("hundeanmeldung"))]),
