@@ -22,6 +22,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"requests"}),
     frozenset({"attachments"}),
     frozenset({"queues", "notifications", "health"}),
+    frozenset({"web"}),  # the pages: an adapter on top of the contexts, like the API's routes
     frozenset({"worker"}),  # eservice/worker.py: the worker's job list
     frozenset({"app"}),  # eservice/app.py: the routes and lifespans of the API
     frozenset({"cli"}),

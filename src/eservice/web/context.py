@@ -20,8 +20,8 @@ from litestar.template.base import csrf_token
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
-from eservice.core.db import driver_connection
 from eservice.core.errors import DomainError
+from eservice.core.transaction import driver_connection
 from eservice.identity import sessions
 from eservice.identity.principal import Principal
 from eservice.web.assets import load_assets
@@ -133,12 +133,16 @@ class Web:
         commits the rest of the request, so the step runs inside a savepoint (e.g. a reset
         token is not used up by a refused password).
         """
+        await self.db.flush()  # what came before stays, whatever the step does
         connection = await driver_connection(self.db)
         await connection.execute("SAVEPOINT web_step")
         try:
             yield
         except DomainError:
             await connection.execute("ROLLBACK TO SAVEPOINT web_step")
+            # Objects the step left in the ORM are forgotten too, or a later flush would
+            # write them after all; the page only reads afresh from here on.
+            self.db.expunge_all()
             raise
         await connection.execute("RELEASE SAVEPOINT web_step")
 

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from eservice.core.errors import FieldError, ValidationFailed
-from eservice.core.problems import field_error_from_message
+from eservice.core.pointers import msgspec_error
 from eservice.web.context import Web
 from eservice.web.i18n import Translator
 from eservice.web.schema_forms import FormValues
@@ -36,7 +36,7 @@ def convert(value: Mapping[str, Any], kind: type[Any]) -> Any:
     try:
         return msgspec.convert(value, kind)
     except msgspec.ValidationError as exc:
-        error = field_error_from_message(str(exc))
+        error = msgspec_error(str(exc))
         raise ValidationFailed(error.message, errors=[error]) from None
 
 

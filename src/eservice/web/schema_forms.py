@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from eservice.catalog.forms import pointer as json_pointer
 from eservice.core.errors import FieldError
+from eservice.core.pointers import json_pointer
 from eservice.web.i18n import Translator
 
 DATA_POINTER = "/data"
