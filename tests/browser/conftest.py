@@ -43,7 +43,9 @@ class Recorded:
     urls: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="session")
+# Module scope: its worker must not outlive these tests, or it would deliver the outbox rows
+# of later tests (which run their own workers) in the shared test database.
+@pytest.fixture(scope="module")
 def live_site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     """The app with its worker (emails land as .eml files), served on a real port."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
