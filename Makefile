@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck fmt check bench catalog-check clean
+.PHONY: help install run test lint typecheck fmt check bench catalog-check clean kern-css
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ check: lint typecheck test ## everything CI runs
 
 bench: install ## benchmark the API against pgbench on the same SQL (see bench/README.md)
 	$(BIN)/python -m bench.run $(ARGS)
+
+kern-css: ## rebuild the web front's KERN stylesheet and fonts (needs npm; see src/eservice/web/kern/UPDATE.md)
+	src/eservice/web/kern/build.sh
 
 clean: ## remove the environments (keeps .data/)
 	rm -rf $(VENV) $(TOOLS)

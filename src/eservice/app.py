@@ -40,13 +40,14 @@ from eservice.opendata.routes import routes as open_data_routes
 from eservice.privacy.routes import routes as privacy_routes
 from eservice.queues.routes import routes as queue_routes
 from eservice.requests.routes import routes as request_routes
+from eservice.web.routes import template_config, web_routes
 from eservice.worker import worker_lifespan
 
 log = logging.getLogger(__name__)
 
 
-def route_handlers() -> Sequence[ControllerRouterHandler]:
-    """Every context's routes, in one list."""
+def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
+    """Every context's routes, in one list (the web front's pages last: they sit on top)."""
     handlers: list[ControllerRouterHandler] = [*health_routes, PrometheusController]
     handlers += identity_routes
     handlers += catalog_routes
@@ -57,6 +58,7 @@ def route_handlers() -> Sequence[ControllerRouterHandler]:
     handlers += ogc_routes
     handlers += open_data_routes
     handlers += privacy_routes
+    handlers += web_routes(settings)
     return handlers
 
 
@@ -88,7 +90,8 @@ def create_app(
 
     state: dict[str, Any] = {"settings": settings, "database_url": database_url}
     app = Litestar(
-        route_handlers=route_handlers(),
+        route_handlers=route_handlers(settings),
+        template_config=template_config(),
         lifespan=[
             lifespan,
             notifications_lifespan(),

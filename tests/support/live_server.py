@@ -20,9 +20,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: Litestar) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 until the block ends; yield its base URL."""
-    port = free_port()
+def serve_in_thread(app: Litestar, port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 (on ``port``, else a free one) until the block ends; yield
+    its base URL."""
+    port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

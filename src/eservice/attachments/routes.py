@@ -22,6 +22,7 @@ from eservice.attachments import service, uploads
 from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.filenames import content_disposition
 from eservice.attachments.schemas import KIND_PATTERN, AttachmentOut
+from eservice.attachments.tables import AttachmentRow
 from eservice.core.config import Settings
 from eservice.core.errors import BadRequest
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, caller_key, idempotent
@@ -171,21 +172,22 @@ async def download_attachment(
         db_session, storage_from_settings(settings), principal, request_id, attachment_id
     )
     row = download.attachment
+    return Stream(download.chunks, media_type=row.content_type, headers=download_headers(row))
+
+
+def download_headers(row: AttachmentRow) -> dict[str, str]:
+    """How a file is sent (API and web pages alike): as a download, sandboxed, never cached."""
     digest = base64.b64encode(bytes.fromhex(row.sha256)).decode()
-    return Stream(
-        download.chunks,
-        media_type=row.content_type,
-        headers={
-            "Content-Length": str(row.size),
-            "Content-Disposition": content_disposition(row.filename),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-store",
-            "ETag": f'"{row.sha256}"',
-            "Repr-Digest": f"sha-256=:{digest}:",
-            "X-Checksum-SHA256": row.sha256,
-        },
-    )
+    return {
+        "Content-Length": str(row.size),
+        "Content-Disposition": content_disposition(row.filename),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store",
+        "ETag": f'"{row.sha256}"',
+        "Repr-Digest": f"sha-256=:{digest}:",
+        "X-Checksum-SHA256": row.sha256,
+    }
 
 
 @delete(

@@ -64,6 +64,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     oidc_providers: str = ""
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # Browser sessions of the web front: ended after this much inactivity, and at the latest
+    # after the maximum; the cookie is Secure unless ESERVICE_ENV=development (None: by env).
+    web_session_idle_seconds: int = 1800
+    web_session_max_seconds: int = 12 * 3600
+    web_cookie_secure: bool | None = None
     # Argon2id cost; unset means 3 passes over 64 MiB (1 pass over 1 MiB when ESERVICE_ENV=test).
     password_hash_time_cost: int | None = None
     password_hash_memory_kib: int | None = None

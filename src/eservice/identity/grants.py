@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.core.config import Settings
 from eservice.identity import repository, service, throttle
 from eservice.identity.schemas import TokenOut
+from eservice.identity.tables import UserRow
 from eservice.identity.tokens import issue_access_token, new_opaque_token, opaque_token_hash
 
 T = TypeVar("T")
@@ -54,6 +55,23 @@ def _field(form: Mapping[str, str], name: str, *, required: bool = True) -> str 
     return value
 
 
+async def checked_with_throttle(
+    session: AsyncSession,
+    settings: Settings,
+    subject: str,
+    check: Callable[[], Awaitable[T | None]],
+) -> T | None:
+    """Run the credential ``check`` unless ``subject`` is blocked (``throttle.Throttled``);
+    count its outcome. None when the credentials are wrong."""
+    await throttle.check_not_blocked(session, subject)
+    row = await check()  # only when not blocked: the credentials are not even looked at
+    if row is None:
+        await throttle.record_failure(session, settings, subject)
+        return None
+    await throttle.record_success(session, subject)
+    return row
+
+
 async def _throttled_check(
     session: AsyncSession,
     settings: Settings,
@@ -61,9 +79,9 @@ async def _throttled_check(
     check: Callable[[], Awaitable[T | None]],
     refused: OAuthError,
 ) -> T:
-    """Run the credential ``check`` unless ``subject`` is blocked (429); count its outcome."""
+    """:func:`checked_with_throttle` in the token endpoint's terms (429 slow_down, ``refused``)."""
     try:
-        await throttle.check_not_blocked(session, subject)
+        row = await checked_with_throttle(session, settings, subject, check)
     except throttle.Throttled as exc:
         raise OAuthError(
             "slow_down",
@@ -71,11 +89,8 @@ async def _throttled_check(
             status=429,
             headers={"Retry-After": str(exc.retry_after)},
         ) from None
-    row = await check()  # only when not blocked: the credentials are not even looked at
     if row is None:
-        await throttle.record_failure(session, settings, subject)
         raise refused
-    await throttle.record_success(session, subject)
     return row
 
 
@@ -93,6 +108,22 @@ async def issue_refresh_token(
         expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl),
     )
     return token
+
+
+async def check_login(
+    session: AsyncSession, settings: Settings, username: str, password: str
+) -> UserRow | None:
+    """The account for a login name and password, throttled per name (the token endpoint's
+    password grant and the web front's login form both use this); None when wrong.
+
+    Raises ``throttle.Throttled`` while the name is blocked.
+    """
+    return await checked_with_throttle(
+        session,
+        settings,
+        throttle.subject_key("login", username),
+        lambda: service.check_password(session, settings, username, password),
+    )
 
 
 async def password_grant(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.core.config import Settings
 from eservice.core.errors import FieldError, ValidationFailed
 from eservice.events.outbox import queue_email
-from eservice.identity import repository, service, throttle
+from eservice.identity import repository, service, sessions, throttle
 from eservice.identity.passwords import hash_secret
 from eservice.identity.schemas import PasswordResetConfirmIn, RegisterIn
 from eservice.identity.tables import UserRow
@@ -115,7 +115,7 @@ async def request_password_reset(session: AsyncSession, settings: Settings, emai
 async def confirm_password_reset(
     session: AsyncSession, settings: Settings, data: PasswordResetConfirmIn
 ) -> None:
-    """Set the new password and revoke every refresh token of the account."""
+    """Set the new password; revoke every refresh token and browser session of the account."""
     user_id = await repository.consume_account_token(
         session, opaque_token_hash(data.token), PASSWORD_RESET
     )
@@ -127,6 +127,7 @@ async def confirm_password_reset(
     service.checked_password(data.password, row.email)
     await repository.set_password_hash(session, user_id, hash_secret(settings, data.password))
     await repository.revoke_user_refresh_tokens(session, user_id)
+    await sessions.end_all_sessions(session, user_id)
     # Following the emailed link proves the address, too.
     await repository.mark_email_verified(session, user_id)
     if row.email is not None:

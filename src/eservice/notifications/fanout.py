@@ -351,7 +351,7 @@ def _email_context(
         "state_label": _pick(texts.state_label, lang),
         "from_state_label": _pick(texts.from_state_label, lang),
         "transition_label": _pick(texts.transition_label, lang),
-        "request_url": f"{settings.public_url.rstrip('/')}/api/v1/requests/{event.request_id}",
+        "request_url": f"{settings.public_url.rstrip('/')}/requests/{event.request_id}",
         "occurred_at": event.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "public_url": settings.public_url,
     }

@@ -1,0 +1,191 @@
+"""Documents in the browser: the upload form with its limits, and downloads.
+
+The upload arrives as an ordinary HTML multipart form (with the CSRF token, which the
+middleware checked); it is handed to the attachments context as the same multipart stream the
+API receives, holding only ``kind`` and ``file``, so every check (state, kind, size, type by
+content) is the API's own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import UUID
+
+from litestar import Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Stream
+
+from eservice.attachments import service as attachments
+from eservice.attachments.backends import storage_from_settings
+from eservice.attachments.multipart import MULTIPART_OVERHEAD
+from eservice.attachments.routes import download_headers
+from eservice.attachments.uploads import IncomingUpload, upload_attachment
+from eservice.catalog.service import get_published_service
+from eservice.core.errors import (
+    Conflict,
+    DomainError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from eservice.identity.principal import Principal
+from eservice.requests import service as requests
+from eservice.web.context import Web, safe_next
+from eservice.web.deps import WebPage
+
+# The largest document any service may take (catalog.definitions.DocumentRequirement), plus
+# the form around it; each service's own, smaller limits are checked by the attachments context.
+WEB_UPLOAD_LIMIT = 100 * 1024 * 1024 + MULTIPART_OVERHEAD
+CHUNK = 64 * 1024
+Back = Annotated[str | None, QueryParameter(name="back", max_length=200, required=False)]
+
+
+def size_text(size: int, lang: str) -> str:
+    if size >= 1024 * 1024:
+        value = (
+            f"{size / (1024 * 1024):.0f} MB"
+            if size % (1024 * 1024) == 0
+            else f"{size / (1024 * 1024):.1f} MB"
+        )
+    else:
+        value = f"{max(1, size // 1024)} KB"
+    return value.replace(".", ",") if lang == "de" else value
+
+
+def _quoted(value: str) -> str:
+    return value.replace("\\", "_").replace('"', "_").replace("\r", "_").replace("\n", "_")
+
+
+async def _as_api_upload(kind: str, upload: UploadFile, boundary: str) -> AsyncIterator[bytes]:
+    """The browser's file as the API's multipart body: fields ``kind`` and ``file`` only."""
+    yield (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{_quoted(upload.filename or "upload")}"\r\n'
+        f"Content-Type: {_quoted(upload.content_type or 'application/octet-stream')}\r\n\r\n"
+    ).encode()
+    while chunk := await upload.read(CHUNK):
+        yield chunk
+    yield f"\r\n--{boundary}--\r\n".encode()
+
+
+async def documents_view(
+    web: Web,
+    person: Principal,
+    request_id: UUID,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    back: str | None = None,
+) -> Response[Any]:
+    row = await requests.get_request_for(web.db, person, request_id)
+    service = await get_published_service(web.db, row.service_code, row.service_version)
+    present, _ = await attachments.list_request_attachments(
+        web.db, person, row.id, cursor=None, limit=100
+    )
+    limit = web.settings.max_upload_bytes
+    kinds = [
+        {
+            "kind": d.kind,
+            "label": d.label.pick(web.lang),
+            "required": d.required,
+            "limits": web.t(
+                "docs.limits",
+                types=", ".join(t.split("/")[-1].upper() for t in d.types),
+                size=size_text(min(d.max_bytes, limit), web.lang),
+            ),
+        }
+        for d in service.definition.documents
+    ]
+    return web.render(
+        "documents.html",
+        status=status,
+        row=row,
+        kinds=kinds,
+        attachments=present,
+        error=error,
+        back=back or f"/requests/{row.id}/review",
+    )
+
+
+@get("/requests/{request_id:uuid}/documents", name="web-documents")
+async def documents_page(
+    web: WebPage, request_id: FromPath[UUID], back: Back = None
+) -> Response[Any]:
+    person = web.require_person()
+    return await documents_view(web, person, request_id, back=safe_next(back, "") or None)
+
+
+@post(
+    "/requests/{request_id:uuid}/documents",
+    name="web-upload",
+    status_code=200,
+    request_max_body_size=WEB_UPLOAD_LIMIT,
+)
+async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
+    person = web.require_person()
+    form = await web.request.form()
+    kind = form.get("kind")
+    file = form.get("file")
+    back = form.get("back")
+    error: str | None = None
+    if not isinstance(kind, str) or not kind:
+        error = web.t("v.choose")
+    elif not isinstance(file, UploadFile) or not file.filename:
+        error = web.t("v.required")
+    else:
+        boundary = secrets.token_hex(16)
+        try:
+            async with web.all_or_nothing():
+                await upload_attachment(
+                    web.db,
+                    settings=web.settings,
+                    storage=storage_from_settings(web.settings),
+                    principal=person,
+                    request_id=request_id,
+                    upload=IncomingUpload(
+                        chunks=_as_api_upload(kind[:64], file, boundary),
+                        content_type=f"multipart/form-data; boundary={boundary}",
+                        content_length=None,
+                    ),
+                )
+        except (PayloadTooLarge, UnsupportedMediaType, ValidationFailed, Conflict) as exc:
+            error = _upload_error(web, exc)
+    if error is not None:
+        target = safe_next(back, "") if isinstance(back, str) else ""
+        return await documents_view(
+            web, person, request_id, status=400, error=error, back=target or None
+        )
+    target = safe_next(back, "") if isinstance(back, str) else ""
+    suffix = f"&back={quote(target, safe='/')}" if target else ""
+    return web.redirect(f"/requests/{request_id}/documents?notice=docs.uploaded{suffix}")
+
+
+def _upload_error(web: Web, exc: DomainError) -> str:
+    if isinstance(exc, PayloadTooLarge):
+        return web.t("v.file_too_large")
+    if isinstance(exc, UnsupportedMediaType):
+        return web.t("v.file_type")
+    if isinstance(exc, Conflict):
+        return web.t("req.not_possible")
+    return web.t("v.invalid")
+
+
+@get("/requests/{request_id:uuid}/attachments/{attachment_id:uuid}", name="web-download")
+async def download(
+    web: WebPage, request_id: FromPath[UUID], attachment_id: FromPath[UUID]
+) -> Stream:
+    """The file, as the API serves it: as a download, never rendered in the page's origin."""
+    person = web.require_person()
+    found = await attachments.open_attachment(
+        web.db, storage_from_settings(web.settings), person, request_id, attachment_id
+    )
+    row = found.attachment
+    return Stream(found.chunks, media_type=row.content_type, headers=download_headers(row))
+
+
+routes = [documents_page, upload, download]

@@ -1,0 +1,142 @@
+"""The citizen's requests: the list, one request (history, messages, documents, the
+transitions a citizen may fire, with the version read as If-Match), and the inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Response, get, post
+from litestar.params import FromPath, QueryParameter
+
+from eservice.core.errors import (
+    Conflict,
+    Forbidden,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from eservice.notifications.service import list_notifications, mark_notification_read
+from eservice.queues.schemas import RequestFilters
+from eservice.queues.service import list_requests
+from eservice.requests import service as requests
+from eservice.requests import transitions
+from eservice.requests.presenters import present_requests, services_for
+from eservice.requests.schemas import CommentIn, TransitionIn
+from eservice.web.context import Web
+from eservice.web.deps import WebPage
+from eservice.web.forms import read_form
+from eservice.web.request_view import request_view, transition_data
+
+Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=1024, required=False)]
+PAGE_SIZE = 20
+
+
+@get("/requests", name="web-my-requests")
+async def my_requests(web: WebPage, cursor: Cursor = None) -> Any:
+    person = web.require_person()
+    if person.is_staff:
+        return web.redirect("/staff")
+    rows, next_cursor = await list_requests(
+        web.db, person, RequestFilters(), sort="created_at", cursor=cursor, limit=PAGE_SIZE
+    )
+    items = present_requests(rows, await services_for(web.db, rows), person)
+    return web.render("my_requests.html", items=items, next_cursor=next_cursor)
+
+
+async def _request_page(
+    web: Web,
+    request_id: UUID,
+    *,
+    status: int = 200,
+    alert: str | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response[Any]:
+    person = web.require_citizen()
+    row = await requests.get_request_for(web.db, person, request_id, access="read")
+    view = await request_view(web, person, row)
+    return web.render("request.html", status=status, view=view, alert=alert, errors=errors or {})
+
+
+@get("/requests/{request_id:uuid}", name="web-request")
+async def request_page(web: WebPage, request_id: FromPath[UUID]) -> Any:
+    person = web.require_person()
+    if person.is_staff:
+        return web.redirect(f"/staff/requests/{request_id}")
+    return await _request_page(web, request_id)
+
+
+@post("/requests/{request_id:uuid}/comments", name="web-comment", status_code=200)
+async def comment(web: WebPage, request_id: FromPath[UUID]) -> Any:
+    person = web.require_citizen()
+    form = await read_form(web)
+    body = form.get("body").strip()
+    if not body:
+        return await _request_page(web, request_id, status=400, errors={"body": web.t("v.comment")})
+    row = await requests.get_request_for(web.db, person, request_id)
+    await requests.add_comment(web.db, person, row, CommentIn(body=body, visibility="public"))
+    return web.redirect(f"/requests/{request_id}?notice=req.comment_sent#history")
+
+
+async def fire_from_form(web: Web, request_id: UUID) -> tuple[str | None, dict[str, str], int]:
+    """Fire the posted transition; (alert, field errors, status) when it did not happen."""
+    person = web.require_person()
+    form = await read_form(web)
+    name = form.get("transition")[:64]
+    version = int(form.get("version")) if form.get("version").isdigit() else None
+    comment = form.get("comment").strip() or None
+    row = await requests.get_request_for(web.db, person, request_id)
+    available, _, _ = await transitions.available_for(web.db, person, row)
+    fields = next((list(t.requires.fields) for t in available if t.name == name), [])
+    values = {f: form.get(f"td.{f}").strip() for f in fields}
+    try:
+        async with web.all_or_nothing():
+            await transitions.fire_transition(
+                web.db,
+                web.settings,
+                person,
+                row,
+                if_match=version,
+                payload=TransitionIn(
+                    transition=name, comment=comment, data=transition_data(fields, values)
+                ),
+            )
+    except (PreconditionFailed, PreconditionRequired):
+        return web.t("req.stale"), {}, 409
+    except ValidationFailed as exc:
+        errors = {
+            e.pointer.rsplit("/", 1)[-1]: web.t("v.required")
+            for e in exc.errors
+            if e.pointer.startswith(("/data/", "/comment"))
+        }
+        return web.t("v.required"), {f"{name}.{k}": v for k, v in errors.items()}, 400
+    except (Conflict, Forbidden):
+        return web.t("req.not_possible"), {}, 409
+    return None, {}, 200
+
+
+@post("/requests/{request_id:uuid}/transitions", name="web-transition", status_code=200)
+async def transition(web: WebPage, request_id: FromPath[UUID]) -> Any:
+    web.require_citizen()
+    alert, errors, status = await fire_from_form(web, request_id)
+    if alert is not None:
+        # A stale page shows the request as it is now, with a note why nothing happened.
+        return await _request_page(web, request_id, status=status, alert=alert, errors=errors)
+    return web.redirect(f"/requests/{request_id}?notice=req.changed")
+
+
+@get("/inbox", name="web-inbox")
+async def inbox(web: WebPage, cursor: Cursor = None) -> Response[Any]:
+    person = web.require_person()
+    page = await list_notifications(web.db, person, unread=False, limit=PAGE_SIZE, cursor=cursor)
+    return web.render("inbox.html", page=page)
+
+
+@post("/inbox/{item_id:uuid}/read", name="web-inbox-read", status_code=200)
+async def inbox_read(web: WebPage, item_id: FromPath[UUID]) -> Any:
+    person = web.require_person()
+    await mark_notification_read(web.db, person, item_id)
+    return web.redirect("/inbox")
+
+
+routes = [my_requests, request_page, comment, transition, inbox, inbox_read]
