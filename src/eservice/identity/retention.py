@@ -8,12 +8,12 @@ from uuid import UUID
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.identity import repository
+from eservice.identity import repository, sessions_repository
 from eservice.identity.tables import UserRow
 
 # The tables whose rows about a person this context removes (see eservice.privacy.registry and
-# its schema test). Tokens go with their account (ON DELETE CASCADE).
-FORGETS = frozenset({"users", "refresh_tokens", "account_tokens"})
+# its schema test). Tokens and browser sessions go with their account (ON DELETE CASCADE).
+FORGETS = frozenset({"users", "refresh_tokens", "account_tokens", "web_sessions"})
 
 
 def export_account(row: UserRow) -> dict[str, Any]:
@@ -40,4 +40,5 @@ async def forget_account(session: AsyncSession, user_id: UUID) -> None:
     """Revoke every refresh token and delete the account with its tokens: logging in fails,
     and the address is free for a new registration."""
     await repository.revoke_user_refresh_tokens(session, user_id)
+    await sessions_repository.delete_user_sessions(session, user_id)  # every browser logged out
     await session.execute(delete(UserRow).where(UserRow.id == user_id))
