@@ -37,6 +37,7 @@ from eservice.notifications.lifespan import notifications_lifespan
 from eservice.notifications.routes import routes as notification_routes
 from eservice.queues.routes import routes as queue_routes
 from eservice.requests.routes import routes as request_routes
+from eservice.requests.tracking_routes import routes as tracking_routes
 from eservice.worker import worker_lifespan
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def route_handlers() -> Sequence[ControllerRouterHandler]:
     handlers += catalog_routes
     handlers += attachment_routes
     handlers += request_routes
+    handlers += tracking_routes
     handlers += queue_routes
     handlers += notification_routes
     return handlers

@@ -18,12 +18,13 @@ from eservice.core.errors import (
     FieldError,
     Forbidden,
     NotFound,
+    Unauthorized,
     ValidationFailed,
 )
 from eservice.core.pagination import AfterId, cut_page, decode_cursor, id_key
 from eservice.identity.principal import Principal, Scope
 from eservice.identity.repository import get_user
-from eservice.requests import history, repository
+from eservice.requests import contacts, history, repository
 from eservice.requests.access import (
     event_actor,
     is_applicant,
@@ -58,7 +59,24 @@ async def get_request_for(
 
 
 def check_may_file(settings: Settings, principal: Principal, payload: FilingIn) -> None:
+    if principal.is_public_reporter:
+        if payload.applicant_id is not None:
+            raise ValidationFailed(
+                "Only API clients may file on someone else's behalf.",
+                errors=[FieldError("/applicant_id", "only API clients may set this")],
+            )
+        if not payload.submit:
+            raise ValidationFailed(
+                "A report without an account is sent at once; it cannot be kept as a draft.",
+                errors=[FieldError("/submit", "must be true without an account")],
+            )
+        return
     if principal.is_citizen:
+        if payload.contact is not None:
+            raise ValidationFailed(
+                "Your account is your contact; contact data is for reports without an account.",
+                errors=[FieldError("/contact", "only for reports without an account")],
+            )
         if payload.applicant_id is not None and payload.applicant_id != principal.id:
             raise ValidationFailed(
                 "Only API clients may file on someone else's behalf.",
@@ -132,6 +150,8 @@ async def file_request(
     if payload.applicant_id is not None and principal.is_client:
         await check_applicant(session, payload.applicant_id)
     service = await service_for_filing(session, payload.service)
+    if principal.is_public_reporter and not service.definition.public:
+        raise Unauthorized()  # as before: only public services take reports without a token
     check_form(service, payload.data, payload.location)
     now = datetime.now(UTC)
     definition = service.definition
@@ -168,6 +188,8 @@ async def file_request(
         occurred_at=now,
         to_state=INITIAL_STATE,
     )
+    if payload.contact is not None:
+        await contacts.save_contact(session, row.id, payload.contact, principal.locale)
     if payload.submit:
         row = await submit_new(session, settings, principal, row, service)
     return row
