@@ -22,8 +22,11 @@ def register(commands: Subcommands) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser(
         "create",
-        help="create an API client and print client_id and client_secret as JSON",
-        description="The secret is shown only this once; only its hash is stored.",
+        help="create an API client and print client_id, client_secret and api_key as JSON",
+        description=(
+            "The secret and the Open311 api_key are shown only this once; only their hashes "
+            "are stored. Filing through Open311 needs the scope requests:write."
+        ),
     )
     create.add_argument("--name", required=True)
     create.add_argument(
@@ -49,12 +52,14 @@ async def create_client(
             row, secret = await service.create_api_client(
                 session, settings, name=args.name, scopes=args.scope, services=args.service
             )
+            api_key = await service.issue_open311_key(session, row)
     finally:
         await engine.dispose()
     return {
         "id": str(row.id),
         "client_id": row.client_id,
         "client_secret": secret,
+        "api_key": api_key,
         "name": row.name,
         "scopes": sorted(row.scopes),
         "services": None if row.services is None else sorted(row.services),

@@ -293,3 +293,20 @@ async def record_attachment_event(  # noqa: PLR0917 - positional by contract
         data={"attachment_id": str(attachment_id), "kind": kind},
         notify=history.whom_to_notify(principal, request, public=not internal),
     )
+
+
+async def record_staff_note(
+    session: AsyncSession, principal: Principal, row: RequestRow, text: str
+) -> RequestEventRow:
+    """An internal note about what the caller handed in that is not part of the form
+    (e.g. a link to a photo an Open311 app posted, which the server does not fetch)."""
+    check_storable(text, "/note")
+    return await history.record(
+        session,
+        row,
+        type="commented",
+        actor=event_actor(principal, row),
+        occurred_at=datetime.now(UTC),
+        visibility="internal",
+        comment=text,
+    )
