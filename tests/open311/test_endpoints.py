@@ -160,3 +160,26 @@ async def test_jurisdiction_and_token(client_with: object, client: Client) -> No
         ).status_code == 200
         assert (await city.get(f"{BASE}/services.json?jurisdiction_id=kiel.de")).status_code == 404
         assert (await city.get(f"{BASE}/services.json")).status_code == 200
+
+
+async def test_media_url_is_the_first_public_photo_and_readable_by_anyone(client: Client) -> None:
+    from tests.attachments.conftest import png_bytes
+    from tests.public.helpers import file_anonymously
+
+    body = await file_anonymously(client)
+    photo = png_bytes()
+    added = await client.post(
+        f"/api/v1/tracking/{body['tracking_token']}/attachments",
+        files={"file": ("loch.png", photo, "image/png")},
+        data={"kind": "foto"},
+    )
+    assert added.status_code == 201
+    found = (await client.get(f"{BASE}/requests/{body['reference']}.json")).json()[0]
+    assert found["media_url"].endswith(f"/api/v1/public-photos/{added.json()['id']}")
+    path = found["media_url"].split("127.0.0.1:8000", 1)[-1]
+    download = await client.get(path)
+    assert download.status_code == 200
+    assert download.content == photo
+    assert (
+        await client.get("/api/v1/public-photos/" + "0" * 8 + "-0000-0000-0000-" + "0" * 12)
+    ).status_code == 404

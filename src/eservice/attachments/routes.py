@@ -226,6 +226,33 @@ async def download_attachment(
     )
 
 
+@get(
+    "/api/v1/public-photos/{attachment_id:uuid}",
+    tags=TAGS,
+    summary="A public photo of a public report (the Open311 media_url)",
+)
+async def download_public_photo(
+    attachment_id: FromPath[UUID],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+) -> Stream:
+    download = await service.open_public_photo(
+        db_session, storage_from_settings(settings), attachment_id
+    )
+    row = download.attachment
+    return Stream(
+        download.chunks,
+        media_type=row.content_type,
+        headers={
+            "Content-Length": str(row.size),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "public, max-age=300",
+            "ETag": f'"{row.sha256}"',
+        },
+    )
+
+
 @delete(
     BASE + "/{attachment_id:uuid}",
     tags=TAGS,
@@ -249,5 +276,6 @@ routes = [
     upload_attachment_by_token,
     list_attachments,
     download_attachment,
+    download_public_photo,
     delete_attachment,
 ]

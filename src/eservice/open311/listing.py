@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.attachments.repository import first_public_images
 from eservice.catalog.service import PublishedService, department_names, get_published_service
 from eservice.core.config import Settings
 from eservice.open311.errors import GeoReportError
@@ -21,6 +22,7 @@ from eservice.requests.public_repository import PublicFilter, StatesOf
 from eservice.requests.tables import RequestEventRow, RequestRow
 from eservice.workflow.definitions import Workflow
 
+PHOTO_PATH = "/api/v1/public-photos/"
 MAX_RESULTS = 1000  # the standard's limit of one query
 STATUSES = ("open", "closed")
 
@@ -124,11 +126,15 @@ async def present(
     for event in await public_repository.public_history(session, [r.id for r in rows]):
         history[event.request_id].append(event)
     names = await department_names(session)
+    photos = await first_public_images(session, [r.id for r in rows])
     zone = ZoneInfo(settings.time_zone)
     out = []
     for row in rows:
         published = await get_published_service(session, row.service_code, row.service_version)
-        out.append(_request(row, published, history[row.id], names, zone, lang, notes=notes))
+        request = _request(row, published, history[row.id], names, zone, lang, notes=notes)
+        if row.id in photos:
+            request.media_url = f"{settings.public_url.rstrip('/')}{PHOTO_PATH}{photos[row.id]}"
+        out.append(request)
     return out
 
 
