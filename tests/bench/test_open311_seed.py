@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
-
 from bench.database import execute
 from bench.open311 import QUERIES, seed_sql, table
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
 
 async def test_seeded_reports_are_listed_by_every_benched_query(
