@@ -67,6 +67,13 @@ def upgrade() -> None:
         ["submitted_at", "id"],
         postgresql_where=sa.text("submitted_at IS NOT NULL"),
     )
+    # Statistics on the coordinates: without them the planner guesses a bbox filter far too
+    # selective and sorts the whole 90-day window instead of walking ix_requests_submitted
+    # (1.1 s instead of 1.5 ms at a million requests, bench/README.md).
+    op.execute(
+        "CREATE STATISTICS st_requests_location ON ((location ->> 'lat')::double precision), "
+        "((location ->> 'lon')::double precision) FROM requests"
+    )
     _kinds("'citizen', 'staff', 'client', 'public'")
     _rewrite_workflows(_with_open311)
 
@@ -76,6 +83,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM requests WHERE filed_by_kind = 'public'")
     op.execute("DELETE FROM attachments WHERE uploader_kind = 'public'")
     _kinds("'citizen', 'staff', 'client'")
+    op.execute("DROP STATISTICS st_requests_location")
     op.drop_index("ix_requests_submitted", table_name="requests")
     op.drop_constraint("uq_api_clients_open311_key_hash", "api_clients", type_="unique")
     op.drop_column("api_clients", "open311_key_hash")
