@@ -8,6 +8,7 @@ request and a token), ``errors/error``, ``discovery`` with ``endpoints/endpoint`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
@@ -25,10 +26,14 @@ _ITEMS = {
 }
 
 
+# Characters XML 1.0 cannot carry at all (not even escaped); a citizen's text may hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
 
 
 def _fill(parent: Element, content: Any) -> None:
