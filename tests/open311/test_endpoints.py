@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from tests.open311.helpers import BASE, POTHOLE, Client, api_key, post_report
+from tests.public.helpers import emails_to
 from tests.requests.helpers import fire
 from tests.support.auth import MakeApiClient, MakeStaff
 
@@ -58,6 +59,9 @@ async def test_post_files_through_the_same_rules_and_follows_to_closed(
     row = await raw_connection.fetchrow(
         "SELECT id, data, state, service_version FROM requests WHERE reference = $1", reference
     )
+    mails = await emails_to(raw_connection, "melder@example.org")
+    assert [m["template"] for m in mails] == ["report_filed"]
+    assert mails[0]["context"]["reference"] == reference
     assert row["state"] == "submitted"
     assert '"entdeckt_am": "2026-02-04"' in row["data"]  # 23:30 UTC is the 4th in Lübeck
     one = (await client.get(f"{BASE}/requests/{reference}.json")).json()

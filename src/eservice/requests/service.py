@@ -192,6 +192,10 @@ async def file_request(
         await contacts.save_contact(session, row.id, payload.contact, principal.locale)
     if payload.submit:
         row = await submit_new(session, settings, principal, row, service)
+    if payload.contact is not None and not principal.is_public_reporter:
+        # Relayed by a client (e.g. an Open311 app); a report without an account gets its
+        # confirmation with the tracking link from requests.tracking instead.
+        await contacts.mail_contact(session, row, template="report_filed")
     return row
 
 
