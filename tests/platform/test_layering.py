@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"catalog"}),
     frozenset({"requests"}),
     frozenset({"attachments"}),
-    frozenset({"queues", "notifications", "health"}),
+    frozenset({"queues", "notifications", "health", "open311"}),  # open311: an adapter on top
     frozenset({"worker"}),  # eservice/worker.py: the worker's job list
     frozenset({"app"}),  # eservice/app.py: the routes and lifespans of the API
     frozenset({"cli"}),
