@@ -343,7 +343,7 @@ def test_state_without_open311_status_is_reported(catalog_copy: CatalogCopy) -> 
     )
     problem = only(check_catalog(catalog_copy.root))
     assert problem.file == PERMIT
-    assert problem.location == "states[1]"
+    assert problem.location == "states[1].open311"
     assert "open311" in problem.message
 
 
