@@ -179,5 +179,5 @@ async def open_public_photo(
     except MissingObject:
         raise NotFound("The file of this photo is no longer stored.") from None
     except StorageError as exc:
-        raise storage_unavailable() from exc
+        raise storage_unavailable(exc) from exc
     return Download(attachment=row, chunks=chunks)
