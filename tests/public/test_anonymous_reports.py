@@ -68,13 +68,16 @@ async def test_anonymous_report_cannot_be_a_draft_or_name_an_applicant(client: C
     assert bad_mail.json()["errors"][0]["pointer"] == "/contact/email"
 
 
-async def test_citizen_may_not_add_contact_data(client: Client, citizen: object) -> None:
+async def test_citizen_contact_is_kept_but_not_mailed_or_shown(
+    client: Client, citizen: object, raw_connection: asyncpg.Connection
+) -> None:
     headers = citizen.headers  # type: ignore[attr-defined]
     response = await client.post(
-        "/api/v1/requests", json=report(contact={"name": "X"}), headers=headers
+        "/api/v1/requests", json=report(contact={"phone": "+49 451 1234567"}), headers=headers
     )
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["pointer"] == "/contact"
+    assert response.status_code == 201
+    assert "1234567" not in response.text
+    assert await raw_connection.fetchval("SELECT count(*) FROM outbox WHERE kind = 'email'") == 0
 
 
 async def test_photo_by_token_only_while_the_report_is_in_its_first_state(

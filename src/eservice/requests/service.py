@@ -72,11 +72,6 @@ def check_may_file(settings: Settings, principal: Principal, payload: FilingIn) 
             )
         return
     if principal.is_citizen:
-        if payload.contact is not None:
-            raise ValidationFailed(
-                "Your account is your contact; contact data is for reports without an account.",
-                errors=[FieldError("/contact", "only for reports without an account")],
-            )
         if payload.applicant_id is not None and payload.applicant_id != principal.id:
             raise ValidationFailed(
                 "Only API clients may file on someone else's behalf.",
@@ -192,7 +187,7 @@ async def file_request(
         await contacts.save_contact(session, row.id, payload.contact, principal.locale)
     if payload.submit:
         row = await submit_new(session, settings, principal, row, service)
-    if payload.contact is not None and not principal.is_public_reporter:
+    if payload.contact is not None and principal.is_client:
         # Relayed by a client (e.g. an Open311 app); a report without an account gets its
         # confirmation with the tracking link from requests.tracking instead.
         await contacts.mail_contact(session, row, template="report_filed")
