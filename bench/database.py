@@ -77,6 +77,11 @@ async def _recreate(admin_url: str, database: str) -> None:
         await conn.close()
 
 
+def recreate_database(admin_url: str, database: str) -> None:
+    """Drop ``database`` on the server of ``admin_url`` (ending its sessions) and create it."""
+    asyncio.run(_recreate(admin_url, database))
+
+
 def start(data_dir: Path, database_url: str | None) -> str:
     """The admin URL of the server to use (starting embedded PostgreSQL if none is given)."""
     if database_url is not None:

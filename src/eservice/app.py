@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -36,10 +36,13 @@ from eservice.identity.routes import routes as identity_routes
 from eservice.notifications.lifespan import notifications_lifespan
 from eservice.notifications.routes import routes as notification_routes
 from eservice.ogc.routes import routes as ogc_routes
+from eservice.open311 import errors as open311_errors
+from eservice.open311.routes import routes as open311_routes
 from eservice.opendata.routes import routes as open_data_routes
 from eservice.privacy.routes import routes as privacy_routes
 from eservice.queues.routes import routes as queue_routes
 from eservice.requests.routes import routes as request_routes
+from eservice.requests.tracking_routes import routes as tracking_routes
 from eservice.web.routes import template_config, web_routes
 from eservice.worker import worker_lifespan
 
@@ -53,13 +56,22 @@ def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
     handlers += catalog_routes
     handlers += attachment_routes
     handlers += request_routes
+    handlers += tracking_routes
     handlers += queue_routes
     handlers += notification_routes
     handlers += ogc_routes
     handlers += open_data_routes
     handlers += privacy_routes
+    handlers += open311_routes
     handlers += web_routes(settings)
     return handlers
+
+
+def render_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """RFC 9457 everywhere, except under /open311/, which answers in GeoReport's error form."""
+    if open311_errors.is_open311(request):
+        return open311_errors.handle_exception(request, exc)
+    return handle_exception(request, exc)
 
 
 def create_app(
@@ -107,7 +119,7 @@ def create_app(
         middleware=[
             DefineMiddleware(RequestContextMiddleware, access_log=settings.access_log),
         ],
-        exception_handlers={Exception: handle_exception},
+        exception_handlers={Exception: render_error},
         plugins=[InputStructSchemas()],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

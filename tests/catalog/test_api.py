@@ -84,10 +84,13 @@ async def test_service_by_code_and_pinned_version(client: Client) -> None:
     latest = await client.get("/api/v1/services/strassenschaden")
     assert latest.status_code == 200
     body = latest.json()
-    assert (body["version"], body["location"], body["public"]) == (1, "required", True)
+    assert (body["version"], body["location"], body["public"]) == (2, "required", True)
     assert body["required_documents"][0]["required"] is False
-    pinned = await client.get("/api/v1/services/strassenschaden?version=1")
+    pinned = await client.get("/api/v1/services/strassenschaden?version=2")
     assert pinned.json() == body
+    first = await client.get("/api/v1/services/strassenschaden?version=1")
+    assert first.json()["workflow"] == {"name": "public-report", "version": 1}
+    assert body["workflow"] == {"name": "public-report", "version": 2}
 
 
 async def test_unknown_service_or_version_is_404_problem(client: Client) -> None:

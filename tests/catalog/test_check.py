@@ -24,6 +24,7 @@ def test_shipped_catalogue_has_no_problems() -> None:
 
 
 def test_shipped_catalogue_holds_the_five_services_on_four_workflows() -> None:
+    # strassenschaden v2 follows public-report v2 (spam closing); v1 of both stay published.
     catalog = read_catalog(REPO)
     services = {s.code: (s.department, s.workflow.name, s.version) for s in catalog.services}
     assert services == {
@@ -31,13 +32,14 @@ def test_shipped_catalogue_holds_the_five_services_on_four_workflows() -> None:
         "sondernutzung": ("tiefbau", "permit", 1),
         "hundeanmeldung": ("steuern", "registration", 1),
         "meldebescheinigung": ("buergerservice", "certificate", 1),
-        "strassenschaden": ("tiefbau", "public-report", 1),
+        "strassenschaden": ("tiefbau", "public-report", 2),
     }
     assert {(w.name, w.version) for w in catalog.workflows} == {
         ("permit", 1),
         ("registration", 1),
         ("certificate", 1),
         ("public-report", 1),
+        ("public-report", 2),
     }
     assert {d.code for d in catalog.departments} == {
         "verkehr",
@@ -331,3 +333,41 @@ def test_email_text_for_an_unknown_event_type_is_reported(catalog_copy: CatalogC
     problem = only(check_catalog(catalog_copy.root))
     assert problem.file == "services/strassenschaden.v1.toml"
     assert "request.submited" in problem.message or "notifications" in problem.location
+
+
+def test_state_without_open311_status_is_reported(catalog_copy: CatalogCopy) -> None:
+    catalog_copy.replace(
+        PERMIT,
+        'label = { de = "Eingegangen", en = "Submitted" }\nopen311 = "open"\n',
+        'label = { de = "Eingegangen", en = "Submitted" }\n',
+    )
+    problem = only(check_catalog(catalog_copy.root))
+    assert problem.file == PERMIT
+    assert problem.location == "states[1].open311"
+    assert "open311" in problem.message
+
+
+def test_terminal_state_open_for_open311_and_unknown_status_are_reported(
+    catalog_copy: CatalogCopy,
+) -> None:
+    catalog_copy.replace(PERMIT, 'open311 = "closed"', 'open311 = "open"')
+    problem = only(check_catalog(catalog_copy.root))
+    assert problem == Problem(
+        PERMIT,
+        "states[5].open311",
+        "terminal state 'approved' is closed for Open311 (open311 = \"closed\")",
+    )
+    catalog_copy.replace(PERMIT, 'open311 = "open"', 'open311 = "pending"')
+    problem = only(check_catalog(catalog_copy.root))
+    assert problem.location == "states[0].open311"
+
+
+def test_open311_description_must_name_a_form_field(catalog_copy: CatalogCopy) -> None:
+    road = "services/strassenschaden.v2.toml"
+    catalog_copy.replace(road, 'description = "beschreibung"', 'description = "text"')
+    problem = only(check_catalog(catalog_copy.root))
+    assert problem == Problem(
+        road,
+        "open311.description",
+        "Open311 description field 'text' is not a field of the form",
+    )

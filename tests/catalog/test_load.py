@@ -46,8 +46,8 @@ async def test_loading_the_published_catalogue_again_changes_nothing(
     assert report.published == []
     assert "service bewohnerparkausweis v1" in report.unchanged
     assert "workflow permit v1" in report.unchanged
-    assert await count(rollback_session, "service_versions") == before == 5
-    assert await count(rollback_session, "workflow_versions") == 4
+    assert await count(rollback_session, "service_versions") == before == 6
+    assert await count(rollback_session, "workflow_versions") == 5
     assert await count(rollback_session, "departments") == 4
 
 
@@ -62,7 +62,7 @@ async def test_changed_content_under_a_published_version_is_refused_naming_code_
         "service 'bewohnerparkausweis' version 1 differs from the published one"
     ]
     assert "immutable" in refused.value.detail
-    assert await count(rollback_session, "service_versions") == 5
+    assert await count(rollback_session, "service_versions") == 6
 
 
 async def test_reformatted_files_with_the_same_content_are_not_a_change(
@@ -118,7 +118,7 @@ async def test_an_invalid_catalogue_publishes_nothing(
     with pytest.raises(CatalogInvalid) as invalid:
         await load_catalog(rollback_session, catalog_copy.root)
     assert any("aproved" in p.message for p in invalid.value.problems)
-    assert await count(rollback_session, "service_versions") == 5
+    assert await count(rollback_session, "service_versions") == 6
 
 
 async def test_unknown_service_code_or_version_is_not_found(rollback_session: AsyncSession) -> None:
@@ -145,7 +145,7 @@ def test_cli_load_reports_unchanged_versions(
     assert main(["catalog", "load"]) == 0
     err = capsys.readouterr().err
     assert "eservice: unchanged service strassenschaden v1" in err
-    assert "0 published, 9 unchanged, 4 departments" in err
+    assert "0 published, 11 unchanged, 4 departments" in err
 
 
 def test_cli_load_refuses_changed_content_with_a_clear_message(

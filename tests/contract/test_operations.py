@@ -222,3 +222,18 @@ async def test_cli_clients_create_prints_credentials_that_work(
     )
     assert granted.status_code == 200, granted.text
     assert set(granted.json()["scope"].split()) == {"requests:read", "requests:write"}
+    # The printed api_key files through Open311 (the client has requests:write).
+    assert created["api_key"].startswith("o311_")
+    filed = await client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": created["api_key"],
+            "service_code": "strassenschaden",
+            "lat": "53.8655",
+            "long": "10.6866",
+            "attribute[kategorie]": "gehweg",
+            "description": "Gehwegplatte hebt sich und ist eine Stolperfalle.",
+        },
+    )
+    assert filed.status_code == 200, filed.text
+    assert filed.json()[0]["service_request_id"].startswith("HL-")

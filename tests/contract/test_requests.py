@@ -50,7 +50,7 @@ async def test_filing_answers_201_with_location_etag_and_every_field(
     assert response.headers["etag"] == f'"{body["version"]}"'
     assert isinstance(body["version"], int)
     assert re.fullmatch(r"[A-Z]{2,4}-\d{4}-[0-9A-Z]{8}", body["reference"]), body["reference"]
-    assert body["service"] == {"code": "strassenschaden", "version": 1}
+    assert body["service"] == {"code": "strassenschaden", "version": 2}
     assert body["state"] == "submitted"
     assert body["department"] == "tiefbau"
     assert body["location"]["lat"] == LOCATION["lat"]

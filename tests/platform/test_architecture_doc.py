@@ -27,7 +27,7 @@ def _tree_entries() -> set[str]:
 
 def _file_table() -> dict[str, list[str]]:
     """folder -> the names in its row of the files table."""
-    rows = re.findall(r"^\| `([a-z_]+/)` \| (.*) \|$", DOC, re.MULTILINE)
+    rows = re.findall(r"^\| `([a-z_0-9]+/)` \| (.*) \|$", DOC, re.MULTILINE)
     assert rows, "docs/architecture.md has no table of files per folder"
     return {folder: re.findall(r"`([a-z_0-9]+/?)`", names) for folder, names in rows}
 

@@ -23,7 +23,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"attachments"}),
     frozenset({"queues", "notifications", "health", "statistics"}),
     frozenset({"privacy"}),  # retention, export, erasure, audit: orchestrated above contexts
-    frozenset({"ogc", "opendata"}),  # adapters of public standards on top of the contexts
+    frozenset(
+        {"ogc", "opendata", "open311"}
+    ),  # adapters of public standards on top of the contexts
     frozenset({"web"}),  # the pages: an adapter on top of the contexts, like the API's routes
     frozenset({"worker"}),  # eservice/worker.py: the worker's job list
     frozenset({"app"}),  # eservice/app.py: the routes and lifespans of the API

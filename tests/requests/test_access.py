@@ -76,8 +76,8 @@ def test_assignee_only_transition_is_for_the_assigned_clerk() -> None:
         version=1,
         title=label,
         states=[
-            State(name="draft", label=label, sla="stopped"),
-            State(name="submitted", label=label),
+            State(name="draft", label=label, open311="open", sla="stopped"),
+            State(name="submitted", label=label, open311="open"),
         ],
         transitions=[
             Transition(

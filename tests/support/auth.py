@@ -118,6 +118,7 @@ def make_api_client(
                 scopes=scopes,
                 services=services,
             )
+            api_key = await service.issue_open311_key(session, row)
         principal = service.principal_for_client(row)
         return Caller(
             id=row.id,
@@ -126,6 +127,7 @@ def make_api_client(
             principal=principal,
             client_id=row.client_id,
             client_secret=secret,
+            extra={"api_key": api_key},
         )
 
     return make

@@ -99,6 +99,7 @@ def workflows(draw: st.DrawFn) -> Workflow:
             State(
                 name=name,
                 label=label(name),
+                open311="closed" if is_terminal else "open",
                 terminal=is_terminal,
                 sla="stopped"
                 if is_terminal

@@ -18,15 +18,17 @@ from eservice.core.errors import (
 from eservice.identity.principal import Principal
 from eservice.requests.access import is_staff_of, workflow_actors
 from eservice.requests.tables import RequestRow
-from eservice.workflow.definitions import INITIAL_STATE, Workflow
+from eservice.workflow.definitions import INITIAL_STATE, SUBMIT_TRANSITION, Workflow
 
-UploaderRole = Literal["applicant", "staff"]
+UploaderRole = Literal["applicant", "reporter", "staff"]
 
 
 def uploader_role(principal: Principal, request: RequestRow) -> UploaderRole:
     """The caller uploads as the applicant or as staff of the department; else 403."""
     if is_staff_of(principal, request):
         return "staff"
+    if principal.is_public_reporter and "applicant" in workflow_actors(principal, request):
+        return "reporter"
     if "applicant" in workflow_actors(principal, request):
         return "applicant"
     raise Forbidden("You may see this request but not add attachments to it.")
@@ -49,8 +51,22 @@ def applicant_may_upload(workflow: Workflow, state: str) -> bool:
         return False
 
 
+def reporter_may_upload(workflow: Workflow, state: str) -> bool:
+    """An anonymous reporter adds photos while the report is still where filing put it."""
+    try:
+        return state == workflow.transition(SUBMIT_TRANSITION).to
+    except KeyError:
+        return False
+
+
 def check_upload_state(role: UploaderRole, workflow: Workflow, state: str) -> None:
     """409 when the request's state does not take attachments from this caller now."""
+    if role == "reporter" and not reporter_may_upload(workflow, state):
+        raise Conflict(
+            f"Photos can be added to a report only until the office starts working on it; "
+            f"this report is in state {state!r}.",
+            extra={"state": state},
+        )
     if role == "applicant" and not applicant_may_upload(workflow, state):
         raise Conflict(
             f"Documents can be added to a draft or when the office asks for them; "

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import and_, func, insert, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.attachments.tables import AttachmentRow
@@ -162,3 +163,33 @@ async def referenced_keys(session: AsyncSession, keys: Collection[str]) -> set[s
         )
     )
     return {key for key in result if key is not None}
+
+
+_PUBLIC_IMAGE = and_(
+    AttachmentRow.visibility == "public",
+    AttachmentRow.deleted_at.is_(None),
+    AttachmentRow.storage_key.is_not(None),
+    AttachmentRow.content_type.like("image/%"),
+)
+
+
+async def first_public_images(
+    session: AsyncSession, request_ids: Collection[UUID]
+) -> dict[UUID, UUID]:
+    """The first public photo of each request (request id → attachment id), in one query."""
+    if not request_ids:
+        return {}
+    query = (
+        select(AttachmentRow.request_id, AttachmentRow.id)
+        .where(AttachmentRow.request_id.in_(list(request_ids)), _PUBLIC_IMAGE)
+        .order_by(AttachmentRow.request_id, AttachmentRow.created_at, AttachmentRow.id)
+        .ext(distinct_on(AttachmentRow.request_id))
+    )
+    return {row.request_id: row.id for row in await session.execute(query)}
+
+
+async def get_public_image(session: AsyncSession, attachment_id: UUID) -> AttachmentRow | None:
+    row: AttachmentRow | None = await session.scalar(
+        select(AttachmentRow).where(AttachmentRow.id == attachment_id, _PUBLIC_IMAGE)
+    )
+    return row

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, delete, get, post
@@ -14,7 +14,7 @@ from litestar.exceptions import InternalServerException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import FromPath
+from litestar.params import FromPath, PathParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,7 @@ from eservice.core.errors import BadRequest
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, caller_key, idempotent
 from eservice.core.pagination import Cursor, Limit, Page, check_limit
 from eservice.identity.principal import Principal
+from eservice.requests.tracking import reporter_for_token
 
 TAGS = ["attachments"]
 BASE = "/api/v1/requests/{request_id:uuid}/attachments"
@@ -111,6 +112,43 @@ async def upload_attachment(
     settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
+    return await _upload(request, request_id, principal, db_session, settings, idempotency_key)
+
+
+@post(
+    "/api/v1/tracking/{token:str}/attachments",
+    tags=TAGS,
+    summary="Add a photo to a public report with its tracking token (while not yet worked on)",
+    description="The same form as for a request's attachments; public visibility only.",
+    status_code=201,
+    operation_class=UploadOperation,
+    responses={
+        201: ResponseSpec(data_container=AttachmentOut, description="The stored attachment"),
+        413: ResponseSpec(None, description="The file or the body is too large"),
+        415: ResponseSpec(None, description="Not multipart, or a type the kind does not take"),
+    },
+    request_max_body_size=None,  # enforced while streaming, per service and kind
+)
+async def upload_attachment_by_token(
+    request: Request[Any, Any, Any],
+    *,
+    token: Annotated[str, PathParameter(max_length=128)],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response[Any]:
+    reporter, row = await reporter_for_token(db_session, token)
+    return await _upload(request, row.id, reporter, db_session, settings, idempotency_key)
+
+
+async def _upload(  # noqa: PLR0917 - the route's parameters, in its order
+    request: Request[Any, Any, Any],
+    request_id: UUID,
+    principal: Principal,
+    db_session: AsyncSession,
+    settings: Settings,
+    idempotency_key: str | None,
+) -> Response[Any]:
     pending = await uploads.receive_attachment(
         db_session,
         settings=settings,
@@ -190,6 +228,33 @@ def download_headers(row: AttachmentRow) -> dict[str, str]:
     }
 
 
+@get(
+    "/api/v1/public-photos/{attachment_id:uuid}",
+    tags=TAGS,
+    summary="A public photo of a public report (the Open311 media_url)",
+)
+async def download_public_photo(
+    attachment_id: FromPath[UUID],
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+) -> Stream:
+    download = await service.open_public_photo(
+        db_session, storage_from_settings(settings), attachment_id
+    )
+    row = download.attachment
+    return Stream(
+        download.chunks,
+        media_type=row.content_type,
+        headers={
+            "Content-Length": str(row.size),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "public, max-age=300",
+            "ETag": f'"{row.sha256}"',
+        },
+    )
+
+
 @delete(
     BASE + "/{attachment_id:uuid}",
     tags=TAGS,
@@ -208,4 +273,11 @@ async def delete_attachment(
     )
 
 
-routes = [upload_attachment, list_attachments, download_attachment, delete_attachment]
+routes = [
+    upload_attachment,
+    upload_attachment_by_token,
+    list_attachments,
+    download_attachment,
+    download_public_photo,
+    delete_attachment,
+]

@@ -27,6 +27,7 @@ from eservice.core.errors import Conflict, Forbidden, NotFound
 from eservice.core.pagination import TimeAndId, created_key, cut_page, decode_cursor
 from eservice.identity.principal import Principal
 from eservice.requests.access import is_applicant, sees_internal
+from eservice.requests.repository import get_request
 from eservice.requests.service import get_request_for
 from eservice.requests.tables import RequestRow
 from eservice.workflow.definitions import INITIAL_STATE
@@ -142,3 +143,24 @@ async def delete_attachment(
     key = await repository.mark_deleted(session, row.id)
     if key is not None:
         remove_after_commit(session, storage, key)
+
+
+async def open_public_photo(
+    session: AsyncSession, storage: Storage, attachment_id: uuid.UUID
+) -> Download:
+    """A public photo of a filed report of a ``public`` service, for anyone (Open311
+    ``media_url``); 404 for any other attachment."""
+    row = await repository.get_public_image(session, attachment_id)
+    request = None if row is None else await get_request(session, row.request_id)
+    if row is None or request is None or request.submitted_at is None:
+        raise NotFound("No public photo with this id.")
+    published = await get_published_service(session, request.service_code, request.service_version)
+    if not published.definition.public:
+        raise NotFound("No public photo with this id.")
+    try:
+        chunks = await storage.open(str(row.storage_key))
+    except MissingObject:
+        raise NotFound("The file of this photo is no longer stored.") from None
+    except StorageError as exc:
+        raise storage_unavailable(exc) from exc
+    return Download(attachment=row, chunks=chunks)

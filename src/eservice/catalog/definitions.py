@@ -83,6 +83,13 @@ class MailTexts(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     en: MailText
 
 
+class Open311Mapping(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """How Open311 GeoReport v2 fills the form: ``description`` names the form field that
+    receives the posted ``description`` (and is shown as the request's description)."""
+
+    description: Name | None = None
+
+
 class ServiceDefinition(
     msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True, kw_only=True
 ):
@@ -103,6 +110,7 @@ class ServiceDefinition(
     confidentiality: Confidentiality = "confidential"
     workflow: WorkflowRef
     public: bool = False
+    open311: Open311Mapping | None = None
     notifications: dict[EventType, MailTexts] = {}
 
     def document(self, kind: str) -> DocumentRequirement | None:

@@ -246,6 +246,13 @@ class _Reader:
             )
             return
         fields = form_fields(service.form)
+        described = service.open311.description if service.open311 else None
+        if described is not None and described not in fields:
+            self.problem(
+                path,
+                "open311.description",
+                f"Open311 description field {described!r} is not a field of the form",
+            )
         for t in workflow.transitions:
             for kind in t.requires.documents:
                 if kind not in kinds:

@@ -23,8 +23,11 @@ def register(commands: Subcommands) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     create = actions.add_parser(
         "create",
-        help="create an API client and print client_id and client_secret as JSON",
-        description="The secret is shown only this once; only its hash is stored.",
+        help="create an API client and print client_id, client_secret and api_key as JSON",
+        description=(
+            "The secret and the Open311 api_key are shown only this once; only their hashes "
+            "are stored. Filing through Open311 needs the scope requests:write."
+        ),
     )
     create.add_argument("--name", required=True)
     create.add_argument(
@@ -58,12 +61,14 @@ async def create_client(
                 target=str(row.id),
                 details={"scopes": sorted(row.scopes)},
             )
+            api_key = await service.issue_open311_key(session, row)
     finally:
         await engine.dispose()
     return {
         "id": str(row.id),
         "client_id": row.client_id,
         "client_secret": secret,
+        "api_key": api_key,
         "name": row.name,
         "scopes": sorted(row.scopes),
         "services": None if row.services is None else sorted(row.services),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -87,6 +88,15 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     retention_draft_days: int = 30
     retention_contact_days: int = 90
     retention_batch_size: int = 100
+    # Public reports without an account and Open311.
+    # Anonymous filings per client address and window (shared by every process, PostgreSQL).
+    public_reports_per_window: int = 5
+    public_report_window_seconds: int = 3600
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDR ranges);
+    # none by default, so the address is the TCP peer's.
+    trusted_proxies: str = ""
+    # Open311 jurisdiction_id of this installation; unset accepts any (or none).
+    open311_jurisdiction: str | None = None
 
     # Notifications.
     smtp_host: str | None = None
@@ -133,6 +143,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     @property
     def retry_delays(self) -> list[float]:
         return [float(part) for part in self.retry_schedule.split(",") if part.strip()]
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     @property
     def webhook_allowed_hosts(self) -> frozenset[str]:
@@ -190,6 +208,17 @@ def load_settings(
 def _check(settings: Settings) -> None:
     if not 1 <= settings.port <= 65535:
         raise SettingsError("ESERVICE_PORT must be between 1 and 65535")
+    try:
+        settings.trusted_proxy_networks  # noqa: B018 - parsed here to fail at startup
+    except ValueError:
+        raise SettingsError(
+            "ESERVICE_TRUSTED_PROXIES must be comma-separated IP addresses or CIDR ranges"
+        ) from None
+    if settings.public_reports_per_window < 1 or settings.public_report_window_seconds < 1:
+        raise SettingsError(
+            "ESERVICE_PUBLIC_REPORTS_PER_WINDOW and ESERVICE_PUBLIC_REPORT_WINDOW_SECONDS "
+            "must be at least 1"
+        )
     if not 1 <= settings.processes <= MAX_PROCESSES:
         raise SettingsError(f"ESERVICE_PROCESSES must be between 1 and {MAX_PROCESSES}")
     if not 1 <= settings.open_data_min_count <= 1000:

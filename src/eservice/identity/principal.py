@@ -8,7 +8,9 @@ from uuid import UUID
 
 import msgspec
 
-PrincipalKind = Literal["citizen", "staff", "client"]
+# ``public``: the reporter of an anonymous public report, known only by its tracking token
+# (or, while filing, by nothing at all); it sees and adds to that one report and nothing else.
+PrincipalKind = Literal["citizen", "staff", "client", "public"]
 Role = Literal["citizen", "clerk", "supervisor", "admin"]
 STAFF_ROLES: frozenset[str] = frozenset({"clerk", "supervisor", "admin"})
 
@@ -53,6 +55,10 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_client(self) -> bool:
         return self.kind == "client"
+
+    @property
+    def is_public_reporter(self) -> bool:
+        return self.kind == "public"
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

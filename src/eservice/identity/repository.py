@@ -122,6 +122,17 @@ async def get_client_by_client_id(session: AsyncSession, client_id: str) -> ApiC
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def get_client_by_open311_key(session: AsyncSession, key_hash: bytes) -> ApiClientRow | None:
+    stmt = select(ApiClientRow).where(ApiClientRow.open311_key_hash == key_hash)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def set_open311_key_hash(session: AsyncSession, row_id: UUID, key_hash: bytes) -> None:
+    await session.execute(
+        update(ApiClientRow).where(ApiClientRow.id == row_id).values(open311_key_hash=key_hash)
+    )
+
+
 async def get_client(session: AsyncSession, row_id: UUID) -> ApiClientRow | None:
     return await session.get(ApiClientRow, row_id)
 

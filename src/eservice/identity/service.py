@@ -28,6 +28,7 @@ from eservice.identity.schemas import (
     SERVICE_CODE_PATTERN,
 )
 from eservice.identity.tables import ApiClientRow, UserRow
+from eservice.identity.tokens import new_opaque_token, opaque_token_hash
 
 EMAIL_RE = re.compile(EMAIL_PATTERN)
 DEPARTMENT_RE = re.compile(DEPARTMENT_PATTERN)
@@ -262,6 +263,30 @@ async def create_api_client(
         },
     )
     return row, secret
+
+
+OPEN311_KEY_PREFIX = "o311_"
+
+
+async def issue_open311_key(session: AsyncSession, client: ApiClientRow) -> str:
+    """A new Open311 ``api_key`` for ``client`` (shown once; only its SHA-256 is stored).
+
+    Open311 clients post the key in a form with every filing, so it is a separate secret from
+    the OAuth client secret: leaking it exposes no more than filing as that client.
+    """
+    key = new_opaque_token(OPEN311_KEY_PREFIX)
+    await repository.set_open311_key_hash(session, client.id, opaque_token_hash(key))
+    return key
+
+
+async def principal_for_open311_key(session: AsyncSession, key: str) -> Principal | None:
+    """The active API client an Open311 ``api_key`` belongs to, else None."""
+    if not key.startswith(OPEN311_KEY_PREFIX) or len(key) > 128:
+        return None
+    row = await repository.get_client_by_open311_key(session, opaque_token_hash(key))
+    if row is None or not row.is_active:
+        return None
+    return principal_for_client(row)
 
 
 async def check_password(

@@ -74,6 +74,8 @@ class ApiClientRow(Base):
     services: Mapped[list[str] | None] = mapped_column(ARRAY(String(64)))
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # SHA-256 of the client's Open311 ``api_key`` (posted in a form, so not the secret).
+    open311_key_hash: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True)
 
 
 class RefreshTokenRow(Base):

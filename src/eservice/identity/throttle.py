@@ -66,3 +66,22 @@ async def record_failure(session: AsyncSession, settings: Settings, subject: str
 async def record_success(session: AsyncSession, subject: str) -> None:
     """A successful authentication forgets the subject's failures."""
     await repository.clear_throttle(session, [subject])
+
+
+async def count_attempt(
+    session: AsyncSession, subject: str, *, limit: int, window_seconds: int
+) -> None:
+    """Count one attempt of ``subject`` (e.g. an anonymous filing from one address).
+
+    Raises Throttled while the subject has used up ``limit`` attempts of its window. The counter
+    is the same PostgreSQL row every process updates, so the limit holds across processes and
+    instances; an attempt that rolls back is not counted.
+    """
+    await check_not_blocked(session, subject)
+    await repository.record_throttle_failure(
+        session,
+        subject,
+        now=datetime.now(UTC),
+        window=timedelta(seconds=window_seconds),
+        max_failures=limit,
+    )

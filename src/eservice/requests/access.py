@@ -15,7 +15,7 @@ CLIENT_SCOPES: frozenset[str] = frozenset(
     {Scope.REQUESTS_READ, Scope.REQUESTS_WRITE, Scope.REQUESTS_TRANSITION}
 )
 
-ActorKind = Literal["citizen", "staff", "client", "system"]
+ActorKind = Literal["citizen", "staff", "client", "public", "system"]
 
 
 class EventActor(msgspec.Struct, frozen=True):
@@ -30,11 +30,11 @@ SYSTEM = EventActor(kind="system", id=None, role="system")
 
 
 def is_applicant(principal: Principal, request: RequestRow) -> bool:
-    """The caller filed it: the citizen applicant, or the API client that filed it."""
+    """The caller filed it: the citizen applicant, the API client or the anonymous reporter."""
     if principal.is_citizen:
         return request.applicant_id == principal.id
-    if principal.is_client:
-        return request.filed_by_kind == "client" and request.filed_by_id == principal.id
+    if principal.is_client or principal.is_public_reporter:
+        return request.filed_by_kind == principal.kind and request.filed_by_id == principal.id
     return False
 
 
@@ -45,7 +45,7 @@ def is_staff_of(principal: Principal, request: RequestRow) -> bool:
 
 def may_see(principal: Principal, request: RequestRow) -> bool:
     """Citizens their own requests, staff their departments', clients by scope and service."""
-    if principal.is_citizen:
+    if principal.is_citizen or principal.is_public_reporter:
         return is_applicant(principal, request)
     if principal.is_staff:
         return is_staff_of(principal, request)
@@ -82,7 +82,9 @@ def workflow_actors(principal: Principal, request: RequestRow) -> frozenset[Acto
     """The workflow actors the caller counts as for this request (empty: may fire nothing)."""
     actors: set[Actor] = set()
     if is_applicant(principal, request) and (
-        principal.is_citizen or principal.has_scope(Scope.REQUESTS_WRITE)
+        principal.is_citizen
+        or principal.is_public_reporter
+        or principal.has_scope(Scope.REQUESTS_WRITE)
     ):
         actors.add("applicant")
     if is_staff_of(principal, request):

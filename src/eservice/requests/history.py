@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eservice.events.outbox import publish_event
 from eservice.events.schemas import EventType, NotifyTarget, PublishedEvent
 from eservice.identity.principal import Principal
-from eservice.requests import repository
+from eservice.requests import contacts, repository
 from eservice.requests.access import EventActor
 from eservice.requests.tables import RequestEventRow, RequestRow
 
@@ -112,4 +112,6 @@ async def record(
                 notify=notify,
             ),
         )
+    if "applicant" in notify and visibility == "public" and request.applicant_id is None:
+        await contacts.tell_contact(session, request, type=type, comment=comment)
     return event

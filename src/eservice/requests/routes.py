@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Response, delete, get, patch, post, put
+import msgspec
+from litestar import Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eservice.catalog.http import choose_language
 from eservice.catalog.service import get_published_service
+from eservice.core.client_address import client_address
 from eservice.core.config import Settings
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
 from eservice.core.pagination import Cursor, Limit, Page, check_limit
 from eservice.identity.principal import Principal
-from eservice.requests import access_log, assignment, legal_hold, service, transitions
+from eservice.requests import access_log, assignment, legal_hold, service, tracking, transitions
 from eservice.requests.access_log import AccessEntryOut
 from eservice.requests.http import (
     IfMatch,
@@ -35,6 +38,7 @@ from eservice.requests.schemas import (
     EventOut,
     FilingIn,
     LegalHoldIn,
+    PublicFilingOut,
     RequestOut,
     TransitionIn,
     TransitionOut,
@@ -62,23 +66,32 @@ async def _with_etag(
 @post(
     "/api/v1/requests",
     tags=TAGS,
-    summary="File a request",
+    summary="File a request (without a token: a public report, answered with a tracking token)",
     description=(
         "`service` must be a published service (else 422 at /service); `data` is checked "
         "against that service's form (a JSON Schema, see GET /api/v1/services/{code}) and "
         "`location` against its location rule, answering 422 pointing into /data or at "
         "/location. `applicant_id` is for API clients filing for a citizen: another "
-        "caller's, or one that names no citizen account, is a 422 at /applicant_id."
+        "caller's, or one that names no citizen account, is a 422 at /applicant_id. "
+        "Without a token only `public` services are accepted (else 401); the answer is "
+        "the public view with `tracking_token` and `tracking_url`, 429 when an address "
+        "files too often."
     ),
     status_code=201,
 )
 async def file_request(
+    request: Request[Any, Any, Any],
+    *,
     data: JSONBody[FilingIn],
     db_session: Session,
-    principal: Caller,
+    optional_principal: NamedDependency[Principal | None],
     settings: Config,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
+    principal = optional_principal
+    if principal is None:
+        return await file_public_report(request, data, db_session, settings)
+
     async def produce() -> Produced:
         row = await service.file_request(db_session, settings, principal, data)
         headers = {"Location": f"/api/v1/requests/{row.id}", "ETag": etag(row.version)}
@@ -87,6 +100,20 @@ async def file_request(
     return await create_once(
         db_session, principal, idempotency_key, "POST", "/api/v1/requests", data, produce
     )
+
+
+async def file_public_report(
+    request: Request[Any, Any, Any], data: FilingIn, db_session: AsyncSession, settings: Settings
+) -> Response[Any]:
+    """An anonymous report. No Idempotency-Key: a replay would have to store the token."""
+    lang = choose_language(None, request.headers.get("accept-language"))
+    row, token = await tracking.file_public_report(
+        db_session, settings, data, address=client_address(request, settings), locale=lang
+    )
+    view = await tracking.public_view(db_session, row, lang)
+    url = tracking.tracking_url(settings, token)
+    body = PublicFilingOut(**msgspec.structs.asdict(view), tracking_token=token, tracking_url=url)
+    return Response(body, status_code=201, headers={"Location": url, "Cache-Control": "no-store"})
 
 
 @get("/api/v1/requests/{request_id:uuid}", tags=TAGS, summary="One request")

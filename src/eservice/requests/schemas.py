@@ -13,6 +13,8 @@ ServiceCode = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 TransitionName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 CommentText = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
 Visibility = Literal["public", "internal"]
+# Checked (and normalised) by identity's one email rule when the contact is saved.
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 # Form data is checked against the service's JSON Schema; these bounds only cap the size.
 FormData = Annotated[dict[str, Any], msgspec.Meta(max_length=200)]
 TransitionData = Annotated[dict[str, Any], msgspec.Meta(max_length=50)]
@@ -26,10 +28,19 @@ class LocationIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     address: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
 
 
+class ContactIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """How to reach the reporter of a public report (optional; never shown publicly)."""
+
+    email: Email | None = None
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    phone: Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()/.-]{3,40}$")] | None = None
+
+
 class FilingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """File a request. ``submit: false`` keeps a draft to be submitted later.
 
     ``applicant_id`` is for API clients filing on a citizen's behalf (the citizen's account id).
+    ``contact`` is for reports without an account (and API clients relaying one).
     """
 
     service: ServiceCode
@@ -37,6 +48,7 @@ class FilingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     location: LocationIn | None = None
     submit: bool = True
     applicant_id: UUID | None = None
+    contact: ContactIn | None = None
 
 
 class DraftPatchIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -169,3 +181,32 @@ class TransitionOut(msgspec.Struct, kw_only=True):
     label: str
     to_label: str
     requires: RequirementsOut
+
+
+class PublicCommentOut(msgspec.Struct, kw_only=True):
+    """A public reply of the office, as the reporter sees it."""
+
+    occurred_at: datetime
+    comment: str
+
+
+class PublicReportOut(msgspec.Struct, kw_only=True):
+    """The public view of a report: no data, no contact, no people."""
+
+    reference: str
+    service: ServiceRef
+    title: str
+    state: str
+    state_label: str
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    comments: list[PublicCommentOut]
+
+
+class PublicFilingOut(PublicReportOut, kw_only=True):
+    """The answer to an anonymous filing: the public view and the tracking token (shown once)."""
+
+    tracking_token: str
+    tracking_url: str

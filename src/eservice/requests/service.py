@@ -18,12 +18,13 @@ from eservice.core.errors import (
     FieldError,
     Forbidden,
     NotFound,
+    Unauthorized,
     ValidationFailed,
 )
 from eservice.core.pagination import AfterId, cut_page, decode_cursor, id_key
 from eservice.identity.principal import Principal, Scope
 from eservice.identity.repository import get_user
-from eservice.requests import history, repository
+from eservice.requests import contacts, history, repository
 from eservice.requests.access import (
     event_actor,
     is_applicant,
@@ -63,6 +64,18 @@ async def get_request_for(
 
 
 def check_may_file(settings: Settings, principal: Principal, payload: FilingIn) -> None:
+    if principal.is_public_reporter:
+        if payload.applicant_id is not None:
+            raise ValidationFailed(
+                "Only API clients may file on someone else's behalf.",
+                errors=[FieldError("/applicant_id", "only API clients may set this")],
+            )
+        if not payload.submit:
+            raise ValidationFailed(
+                "A report without an account is sent at once; it cannot be kept as a draft.",
+                errors=[FieldError("/submit", "must be true without an account")],
+            )
+        return
     if principal.is_citizen:
         if payload.applicant_id is not None and payload.applicant_id != principal.id:
             raise ValidationFailed(
@@ -137,6 +150,8 @@ async def file_request(
     if payload.applicant_id is not None and principal.is_client:
         await check_applicant(session, payload.applicant_id)
     service = await service_for_filing(session, payload.service)
+    if principal.is_public_reporter and not service.definition.public:
+        raise Unauthorized()  # as before: only public services take reports without a token
     check_form(service, payload.data, payload.location)
     now = datetime.now(UTC)
     definition = service.definition
@@ -173,8 +188,14 @@ async def file_request(
         occurred_at=now,
         to_state=INITIAL_STATE,
     )
+    if payload.contact is not None:
+        await contacts.save_contact(session, row.id, payload.contact, principal.locale)
     if payload.submit:
         row = await submit_new(session, settings, principal, row, service)
+    if payload.contact is not None and principal.is_client:
+        # Relayed by a client (e.g. an Open311 app); a report without an account gets its
+        # confirmation with the tracking link from requests.tracking instead.
+        await contacts.mail_contact(session, row, template="report_filed")
     return row
 
 
@@ -275,4 +296,21 @@ async def record_attachment_event(  # noqa: PLR0917 - positional by contract
         visibility="internal" if internal else "public",
         data={"attachment_id": str(attachment_id), "kind": kind},
         notify=history.whom_to_notify(principal, request, public=not internal),
+    )
+
+
+async def record_staff_note(
+    session: AsyncSession, principal: Principal, row: RequestRow, text: str
+) -> RequestEventRow:
+    """An internal note about what the caller handed in that is not part of the form
+    (e.g. a link to a photo an Open311 app posted, which the server does not fetch)."""
+    check_storable(text, "/note")
+    return await history.record(
+        session,
+        row,
+        type="commented",
+        actor=event_actor(principal, row),
+        occurred_at=datetime.now(UTC),
+        visibility="internal",
+        comment=text,
     )

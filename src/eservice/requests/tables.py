@@ -14,6 +14,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -100,6 +101,13 @@ class RequestRow(Base):
             "submitted_at",
             "id",
             postgresql_where=text(OPEN_CONDITION + " AND assignee_id IS NULL"),
+        ),
+        # Public listings (Open311): newest filed first, keyset on (submitted_at, id).
+        Index(
+            "ix_requests_submitted",
+            "submitted_at",
+            "id",
+            postgresql_where=text("submitted_at IS NOT NULL"),
         ),
         Index(
             "ix_requests_location",
@@ -191,3 +199,36 @@ class RequestAccessRow(Base):
         Index("ix_request_access_log_request", "request_id", "accessed_at"),
         Index("ix_request_access_log_staff", "staff_id", "accessed_at"),
     )
+
+
+class RequestContactRow(Base):
+    """How to reach the reporter of a request filed without an account (or through Open311).
+
+    Personal data: never shown in a public view; ``unsubscribed_at`` stops every email.
+    """
+
+    __tablename__ = "request_contacts"
+
+    request_id: Mapped[UUID] = mapped_column(
+        PgUUID(as_uuid=True), ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str | None] = mapped_column(String(254))
+    name: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    locale: Mapped[str] = mapped_column(String(8))
+    # Put into every email, so kept as it is; it can do nothing but stop these emails.
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class TrackingTokenRow(Base):
+    """The tracking token of an anonymous report; only its SHA-256 is stored."""
+
+    __tablename__ = "tracking_tokens"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    request_id: Mapped[UUID] = mapped_column(
+        PgUUID(as_uuid=True), ForeignKey("requests.id", ondelete="CASCADE"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -129,6 +129,13 @@ def _terminal_rules(workflow: Workflow) -> list[WorkflowProblem]:
             problems.append(
                 (f"states[{i}].timer", f"terminal state {state.name!r} cannot have a timer")
             )
+        if state.terminal and state.open311 != "closed":
+            problems.append(
+                (
+                    f"states[{i}].open311",
+                    f'terminal state {state.name!r} is closed for Open311 (open311 = "closed")',
+                )
+            )
         if not state.terminal and not workflow.transitions_from(state.name):
             problems.append(
                 (

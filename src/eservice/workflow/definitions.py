@@ -15,6 +15,8 @@ from eservice.events.schemas import NotifyTarget
 
 Actor = Literal["applicant", "clerk", "supervisor", "system", "client"]
 SlaClock = Literal["runs", "paused", "stopped"]
+# How Open311 GeoReport v2 (and open data) reports a request in this state.
+Open311Status = Literal["open", "closed"]
 Language = Literal["de", "en"]
 
 ACTORS: tuple[Actor, ...] = ("applicant", "clerk", "supervisor", "system", "client")
@@ -60,10 +62,15 @@ class Timer(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaul
 
 
 class State(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
-    """A state of a request; ``sla`` says whether the processing-deadline clock runs there."""
+    """A state of a request; ``sla`` says whether the processing-deadline clock runs there.
+
+    ``open311`` is the status the state shows to the public (Open311 ``status``, open data):
+    every state declares it, so that a city decides, say, whether "repair ordered" is closed.
+    """
 
     name: Name
     label: Labels
+    open311: Open311Status
     terminal: bool = False
     sla: SlaClock = "runs"
     timer: Timer | None = None
