@@ -31,7 +31,7 @@ FORGETTING_MODULES: tuple[ModuleType, ...] = (
 # (ESERVICE_RETENTION_CONTACT_DAYS). A context storing such contacts adds a function here:
 # it removes the contact data of reports closed before the given instant and returns how many.
 ContactExpiry = Callable[[AsyncSession, datetime], Awaitable[int]]
-CONTACT_EXPIRY: tuple[ContactExpiry, ...] = ()
+CONTACT_EXPIRY: tuple[ContactExpiry, ...] = (requests_retention.expire_contacts,)
 
 
 # Tables kept on purpose, with the reason (they name people only by id, never by data).

@@ -25,7 +25,16 @@ from eservice.requests.presenters import present_event, present_request, service
 
 # The tables whose rows about a request or a person this context removes (see
 # eservice.privacy.registry and its schema test).
-FORGETS = frozenset({"requests", "request_events", "request_timers", "request_access_log"})
+FORGETS = frozenset(
+    {
+        "requests",
+        "request_events",
+        "request_timers",
+        "request_access_log",
+        "request_contacts",
+        "tracking_tokens",
+    }
+)
 
 Forgetting = Literal["delete", "anonymise"]
 
@@ -49,6 +58,12 @@ async def forget_request(session: AsyncSession, request_id: UUID, action: Forget
         await retention_repository.delete_request(session, request_id)
     else:
         await retention_repository.anonymise_request(session, request_id)
+
+
+async def expire_contacts(session: AsyncSession, closed_before: datetime) -> int:
+    """Anonymous reporters' contact data of reports closed before ``closed_before`` (the
+    privacy registry's contact expiry); returns how many contacts were forgotten."""
+    return await retention_repository.delete_contacts_closed_before(session, closed_before)
 
 
 async def history_ids(session: AsyncSession, request_id: UUID) -> list[int]:

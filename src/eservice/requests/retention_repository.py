@@ -10,7 +10,13 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.audit import close_chains
-from eservice.requests.tables import RequestEventRow, RequestRow, RequestTimerRow
+from eservice.requests.tables import (
+    RequestContactRow,
+    RequestEventRow,
+    RequestRow,
+    RequestTimerRow,
+    TrackingTokenRow,
+)
 
 # What a pseudonymised citizen or a citizen-filed request points at once the person is gone.
 NOBODY = UUID(int=0)
@@ -91,6 +97,10 @@ async def anonymise_request(session: AsyncSession, request_id: UUID) -> None:
     """Keep the facts, drop the person: data, address, applicant, comments, event data."""
     await allow_forgetting(session)
     await session.execute(delete(RequestTimerRow).where(RequestTimerRow.request_id == request_id))
+    await session.execute(
+        delete(RequestContactRow).where(RequestContactRow.request_id == request_id)
+    )
+    await session.execute(delete(TrackingTokenRow).where(TrackingTokenRow.request_id == request_id))
     # A location stays only as a point rounded to about 100 m (statistics, maps); the address
     # and everything the applicant wrote go.
     coarse = text(
@@ -172,3 +182,14 @@ async def history_of(
     for event in await session.scalars(query.order_by(RequestEventRow.id)):
         found.setdefault(event.request_id, []).append(event)
     return found
+
+
+async def delete_contacts_closed_before(session: AsyncSession, closed_before: datetime) -> int:
+    """Forget the reporters' contact data of reports closed before ``closed_before``."""
+    closed = select(RequestRow.id).where(
+        RequestRow.closed_at.is_not(None), RequestRow.closed_at < closed_before
+    )
+    result = await session.execute(
+        delete(RequestContactRow).where(RequestContactRow.request_id.in_(closed))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
