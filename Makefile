@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck fmt check bench catalog-check clean kern-css
+.PHONY: help install chromium run test lint typecheck fmt check bench catalog-check clean kern-css
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,8 +33,19 @@ WORKER ?= on
 run: install ## run the API and the worker (embedded PostgreSQL unless ESERVICE_DATABASE_URL is set; WORKER=off: API only)
 	$(BIN)/eservice serve $(if $(filter off,$(WORKER)),,--with-worker) $(ARGS)
 
-test: install ## run the whole test suite against a real PostgreSQL
+test: install chromium ## run the whole test suite against a real PostgreSQL
 	$(BIN)/pytest $(ARGS)
+
+# The browser tests (tests/browser) drive Debian's Chromium; Playwright's own browser download
+# cannot be used. Installed here when missing (as root, as CI runs); otherwise a clear message.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "chromium is missing: run 'apt-get install -y chromium' as root" >&2; exit 1; \
+	  fi; \
+	fi
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check src tests migrations bench
