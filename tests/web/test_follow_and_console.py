@@ -186,3 +186,27 @@ async def test_supervisor_sees_the_load_and_reassigns(
     )
     assert moved.status_code == 303
     assert await raw_connection.fetchval("select assignee_id from requests") == clerk.id
+
+
+async def test_a_forged_version_is_refused_without_an_error_page(
+    browser: Client, make_citizen: MakeCitizen, raw_connection: asyncpg.Connection
+) -> None:
+    citizen = await make_citizen()
+    await log_in(browser, citizen.email or "", citizen.password or "")
+    request_id = await file_certificate(browser)
+    page = await browser.get(f"/requests/{request_id}")
+    # Thousands of digits make int() raise; full-width digits pass str.isdigit().
+    for forged in ("9" * 5000, "\uff11", "-1", ""):
+        answer = await browser.post(
+            f"/requests/{request_id}/transitions",
+            **encoded(
+                [
+                    ("_csrf_token", csrf_of(page.text)),
+                    ("transition", "withdraw"),
+                    ("version", forged),
+                    ("comment", ""),
+                ]
+            ),
+        )
+        assert answer.status_code < 500, forged[:10]
+        assert await raw_connection.fetchval("select state from requests") == "submitted"

@@ -85,6 +85,13 @@ def _content_length(request: Request[Any, Any, Any]) -> int | None:
     return int(raw)
 
 
+UPLOAD_RESPONSES = {
+    201: ResponseSpec(data_container=AttachmentOut, description="The stored attachment"),
+    413: ResponseSpec(None, description="The file or the body is too large"),
+    415: ResponseSpec(None, description="Not multipart, or a type the kind does not take"),
+}
+
+
 @post(
     BASE,
     tags=TAGS,
@@ -96,11 +103,7 @@ def _content_length(request: Request[Any, Any, Any]) -> int | None:
     ),
     status_code=201,
     operation_class=UploadOperation,
-    responses={
-        201: ResponseSpec(data_container=AttachmentOut, description="The stored attachment"),
-        413: ResponseSpec(None, description="The file or the body is too large"),
-        415: ResponseSpec(None, description="Not multipart, or a type the kind does not take"),
-    },
+    responses=UPLOAD_RESPONSES,
     request_max_body_size=None,  # enforced while streaming, per service and kind
 )
 async def upload_attachment(
@@ -122,11 +125,7 @@ async def upload_attachment(
     description="The same form as for a request's attachments; public visibility only.",
     status_code=201,
     operation_class=UploadOperation,
-    responses={
-        201: ResponseSpec(data_container=AttachmentOut, description="The stored attachment"),
-        413: ResponseSpec(None, description="The file or the body is too large"),
-        415: ResponseSpec(None, description="Not multipart, or a type the kind does not take"),
-    },
+    responses=UPLOAD_RESPONSES,
     request_max_body_size=None,  # enforced while streaming, per service and kind
 )
 async def upload_attachment_by_token(

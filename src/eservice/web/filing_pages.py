@@ -29,7 +29,7 @@ from eservice.requests.tables import RequestRow
 from eservice.web.context import Web
 from eservice.web.deps import WebPage
 from eservice.web.filing import LocationForm, filing_form, location_values, parse_location
-from eservice.web.forms import read_form
+from eservice.web.forms import posted_version, read_form
 from eservice.web.schema_forms import parse_form, readable
 from eservice.workflow.definitions import INITIAL_STATE, SUBMIT_TRANSITION
 
@@ -147,7 +147,7 @@ async def edit(web: WebPage, request_id: FromPath[UUID]) -> Any:
     }
     if location_errors:
         return _render_form(web, service, status=400, **render)
-    version = int(form.get("version")) if form.get("version").isdigit() else None
+    version = posted_version(form)
     try:
         await requests.update_draft(
             web.db, person, row, version, DraftPatchIn(data=data, location=location_in)
@@ -199,7 +199,7 @@ async def submit(web: WebPage, request_id: FromPath[UUID]) -> Any:
     person = web.require_citizen()
     row = await _draft_of(web, person, request_id)
     form = await read_form(web)
-    version = int(form.get("version")) if form.get("version").isdigit() else None
+    version = posted_version(form)
     try:
         async with web.all_or_nothing():
             await transitions.fire_transition(

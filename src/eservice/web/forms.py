@@ -31,6 +31,15 @@ async def read_form(web: Web) -> FormValues:
     return FormValues(pairs)
 
 
+def posted_version(form: FormValues) -> int | None:
+    """The request version a page was rendered at (its If-Match); None unless plain digits
+    (ASCII only, short: ``int()`` of thousands of digits raises instead of answering)."""
+    value = form.get("version")
+    if len(value) > 18 or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
+
+
 def convert(value: Mapping[str, Any], kind: type[Any]) -> Any:
     """A Struct from form values; its constraints fail as ValidationFailed, like the API's."""
     try:

@@ -25,7 +25,7 @@ from eservice.requests.presenters import present_requests, services_for
 from eservice.requests.schemas import CommentIn, TransitionIn
 from eservice.web.context import Web
 from eservice.web.deps import WebPage
-from eservice.web.forms import read_form
+from eservice.web.forms import posted_version, read_form
 from eservice.web.request_view import request_view, transition_data
 
 Cursor = Annotated[str | None, QueryParameter(name="cursor", max_length=1024, required=False)]
@@ -83,7 +83,7 @@ async def fire_from_form(web: Web, request_id: UUID) -> tuple[str | None, dict[s
     person = web.require_person()
     form = await read_form(web)
     name = form.get("transition")[:64]
-    version = int(form.get("version")) if form.get("version").isdigit() else None
+    version = posted_version(form)
     comment = form.get("comment").strip() or None
     row = await requests.get_request_for(web.db, person, request_id)
     available, _, _ = await transitions.available_for(web.db, person, row)

@@ -31,7 +31,7 @@ from eservice.requests.presenters import present_requests, services_for
 from eservice.requests.schemas import CommentIn, Visibility
 from eservice.web.context import Web
 from eservice.web.deps import WebPage
-from eservice.web.forms import read_form
+from eservice.web.forms import posted_version, read_form
 from eservice.web.request_pages import fire_from_form
 from eservice.web.request_view import request_view
 
@@ -210,7 +210,7 @@ async def staff_comment(web: WebPage, request_id: FromPath[UUID]) -> Any:
 async def staff_assign(web: WebPage, request_id: FromPath[UUID]) -> Any:
     person = web.require_staff()
     form = await read_form(web)
-    version = int(form.get("version")) if form.get("version").isdigit() else None
+    version = posted_version(form)
     choice = form.get("assignee").strip()
     assignee: UUID | None
     if choice == "me":
