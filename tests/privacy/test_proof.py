@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from bench.database import pg_bin
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
@@ -144,8 +145,10 @@ def _found(haystack: bytes, strings: dict[str, str]) -> list[str]:
 
 
 async def _pg_dump(database_url: str) -> bytes:
+    # The embedded distribution's pg_dump (PostgreSQL 18) dumps any server from 15 on; the
+    # system's may be older than the server it is pointed at, which pg_dump refuses.
     process = await asyncio.create_subprocess_exec(
-        "pg_dump",
+        pg_bin("pg_dump"),
         "--no-owner",
         "-d",
         plain(database_url),

@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from eservice.core.config import Settings
+from eservice.core.outage import note_unavailable
 from eservice.core.transaction import transaction
 from eservice.notifications import delivery_repository, repository
 from eservice.notifications.crypto import unseal
@@ -121,11 +122,12 @@ async def run_due_deliveries(
     try:
         kept = await _record(sessionmaker, token, attempted, cancelled)
     except Exception as exc:  # e.g. the database went away: the leases make them come back
-        log.error(
-            "delivery outcomes not recorded",
-            exc_info=exc,
-            extra={"delivery_ids": [d.id for d in claimed]},
-        )
+        if not note_unavailable(exc):  # an outage is logged once, by core.outage
+            log.error(
+                "delivery outcomes not recorded",
+                exc_info=exc,
+                extra={"delivery_ids": [d.id for d in claimed]},
+            )
         return len(claimed)
     _report(attempted, cancelled, kept)
     return len(claimed)
