@@ -353,3 +353,8 @@ async def prune_throttle(session: AsyncSession, now: datetime, window: timedelta
             or_(AuthThrottleRow.blocked_until.is_(None), AuthThrottleRow.blocked_until < now),
         )
     )
+
+
+async def delete_user(session: AsyncSession, user_id: UUID) -> None:
+    """The account row; its tokens and browser sessions go with it (ON DELETE CASCADE)."""
+    await session.execute(delete(UserRow).where(UserRow.id == user_id))

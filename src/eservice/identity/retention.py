@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.identity import repository, sessions_repository
@@ -41,4 +40,4 @@ async def forget_account(session: AsyncSession, user_id: UUID) -> None:
     and the address is free for a new registration."""
     await repository.revoke_user_refresh_tokens(session, user_id)
     await sessions_repository.delete_user_sessions(session, user_id)  # every browser logged out
-    await session.execute(delete(UserRow).where(UserRow.id == user_id))
+    await repository.delete_user(session, user_id)
