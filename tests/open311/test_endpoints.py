@@ -187,3 +187,17 @@ async def test_media_url_is_the_first_public_photo_and_readable_by_anyone(client
     assert (
         await client.get("/api/v1/public-photos/" + "0" * 8 + "-0000-0000-0000-" + "0" * 12)
     ).status_code == 404
+
+
+async def test_text_the_database_cannot_store_is_a_georeport_400_not_a_500(
+    client: Client,
+) -> None:
+    for path in ("services/%00", "requests/%00"):
+        for suffix in (".json", ".xml"):
+            answer = await client.get(f"{BASE}/{path}{suffix}")
+            assert 400 <= answer.status_code < 500, (path, suffix, answer.status_code)
+            if suffix == ".json":
+                assert answer.json()[0]["code"] == answer.status_code
+            else:
+                assert answer.text.lstrip().startswith("<?xml")
+                assert "<errors>" in answer.text

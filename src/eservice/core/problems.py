@@ -125,6 +125,13 @@ def _from_validation(exc: ValidationException, request: Request[Any, Any, Any]) 
     )
 
 
+def expected_failure(exc: BaseException) -> DomainError | None:
+    """The domain error for a failure that is not a bug: hostile input the database cannot
+    store (4xx), or an unreachable database (503, logged once per outage). Every renderer
+    of errors (this one, Open311's) asks here before it calls something a 500."""
+    return problem_for_unstorable(exc) or unavailable_problem(exc)
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Render any exception as problem+json; unexpected ones are logged and hidden."""
     if isinstance(exc, DomainError):
@@ -148,12 +155,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return problem_response(exc.status_code, slug, title, detail, headers=headers)
     if isinstance(exc, HTTPException) and exc.status_code == 503:
         return problem_response(503, "service-unavailable", "Service unavailable", exc.detail)
-    unstorable = problem_for_unstorable(exc)
-    if unstorable is not None:
-        return handle_exception(request, unstorable)
-    unavailable = unavailable_problem(exc)  # an outage is logged once, not per request
-    if unavailable is not None:
-        return handle_exception(request, unavailable)
+    expected = expected_failure(exc)
+    if expected is not None:
+        return handle_exception(request, expected)
     exc_info, fields = loggable_error(exc)
     extra = {"method": request.method, "path": request.url.path, **fields}
     log.error("unhandled error", exc_info=exc_info, extra=extra)

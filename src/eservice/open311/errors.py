@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 
 from eservice.core.errors import DomainError
+from eservice.core.problems import expected_failure
 from eservice.open311.schemas import Error
 from eservice.open311.xml import XML_MEDIA_TYPE, render_list
 
@@ -49,6 +50,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     """Every error of an Open311 path as the GeoReport error list."""
     path = request.url.path
     headers: dict[str, str] | None = None
+    exc = expected_failure(exc) or exc
     if isinstance(exc, GeoReportError):
         status, description = exc.status, exc.description
     elif isinstance(exc, DomainError):
