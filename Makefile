@@ -63,7 +63,8 @@ catalog-check: install ## validate services/ and workflows/
 
 check: lint typecheck test ## everything CI runs
 
-bench: install ## benchmark the API against pgbench on the same SQL (see bench/README.md)
+bench: install ## benchmark the API against pgbench on the same and the minimal SQL (see bench/README.md)
+	$(UV) sync --frozen --inexact --group bench --python $(PYTHON)
 	$(BIN)/python -m bench.run $(ARGS)
 
 kern-css: ## rebuild the web front's KERN stylesheet and fonts (needs npm; see src/eservice/web/kern/UPDATE.md)

@@ -16,14 +16,18 @@ class Options:
     """A bench run's settings (see ``python -m bench.run --help``)."""
 
     operations: tuple[str, ...] = OPERATIONS
-    concurrencies: tuple[int, ...] = (1, 8, 32)
-    duration: float = 10.0
+    concurrencies: tuple[int, ...] = (1, 32)
+    duration: float = 6.0
     warmup: float = 2.0
+    # The highest concurrency (where the targets are) is measured in this many rounds, each
+    # round running every side of every operation once, so noise lands on all sides alike.
+    rounds: int = 3
+    granian: bool = True
     api_workers: int = 2
     scaling: bool = True
     scaling_small: int = 10_000
     scaling_large: int = 1_000_000
-    scaling_duration: float = 10.0
+    scaling_duration: float = 6.0
     memory: bool = True
     memory_duration: float = 60.0
     data_dir: Path = field(default_factory=lambda: REPO / ".data" / "bench")
@@ -38,10 +42,20 @@ def parse(argv: list[str] | None = None) -> Options:
         prog="python -m bench.run",
         description="Benchmark the eservice API against pgbench on the equivalent SQL.",
     )
-    parser.add_argument("--quick", action="store_true", help="short runs, 100k scaling, ~3 min")
+    parser.add_argument(
+        "--quick", action="store_true", help="short runs, one round, 100k scaling, ~4 min"
+    )
     parser.add_argument("--ops", help=f"comma-separated subset of {','.join(OPERATIONS)}")
-    parser.add_argument("--concurrency", help="comma-separated client counts (default 1,8,32)")
-    parser.add_argument("--duration", type=float, help="seconds per measurement (default 10)")
+    parser.add_argument("--concurrency", help="comma-separated client counts (default 1,32)")
+    parser.add_argument("--duration", type=float, help="seconds per measurement (default 6)")
+    parser.add_argument(
+        "--rounds", type=int, help="rounds at the highest concurrency (default 3; --quick: 1)"
+    )
+    parser.add_argument(
+        "--no-granian",
+        action="store_true",
+        help="skip the ASGI server comparison (the API and the bare stack under granian)",
+    )
     parser.add_argument(
         "--api-workers",
         type=int,
@@ -68,6 +82,7 @@ def parse(argv: list[str] | None = None) -> Options:
             scaling_large=100_000,
             scaling_duration=3.0,
             memory_duration=20.0,
+            rounds=1,
         )
     if args.ops:
         chosen = tuple(op.strip() for op in args.ops.split(",") if op.strip())
@@ -79,6 +94,10 @@ def parse(argv: list[str] | None = None) -> Options:
         values["concurrencies"] = tuple(int(c) for c in args.concurrency.split(","))
     if args.duration:
         values["duration"] = args.duration
+    if args.rounds:
+        values["rounds"] = max(1, args.rounds)
+    if args.no_granian:
+        values["granian"] = False
     if args.api_workers:
         values["api_workers"] = args.api_workers
     if args.no_scaling:

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ LABELS = {
     "claim": "claim from a queue",
 }
 SIDES = ("api", "pgbench", "minimal", "bare")
+# The ASGI server comparison (granian against uvicorn): the API and the bare stack again.
+GRANIAN_SIDES = ("api-granian", "bare-granian")
 # Targets (issue 20), at the highest concurrency: API over pgbench on the minimal SQL, and p99.
 RATIO_TARGETS = {"file": 0.40, "transition": 0.35, "read": 0.20}
 P99_TARGETS_MS = {"read": 25.0, "file": 60.0, "transition": 60.0}
@@ -48,6 +51,7 @@ class Measurement:
     operations: int
     errors: int = 0
     note: str = ""
+    round: int = 1  # the round of a repeated measurement (rounds interleave the sides)
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -74,20 +78,99 @@ class Results:
     memory: dict[str, object] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
+    def runs(self, operation: str, side: str, concurrency: int) -> list[Measurement]:
+        """Every round of one point, in the order measured."""
+        return [
+            m
+            for m in self.measurements
+            if (m.operation, m.side, m.concurrency) == (operation, side, concurrency)
+        ]
+
     def find(self, operation: str, side: str, concurrency: int) -> Measurement | None:
-        for m in self.measurements:
-            if (m.operation, m.side, m.concurrency) == (operation, side, concurrency):
-                return m
-        return None
+        """One point over its rounds: the median throughput, p50 and p99 of the rounds."""
+        runs = self.runs(operation, side, concurrency)
+        if not runs:
+            return None
+        if len(runs) == 1:
+            return runs[0]
+        first = runs[0]
+        return Measurement(
+            operation,
+            side,
+            concurrency,
+            statistics.median(m.throughput for m in runs),
+            p50_ms=statistics.median(m.p50_ms for m in runs),
+            p99_ms=statistics.median(m.p99_ms for m in runs),
+            operations=sum(m.operations for m in runs),
+            errors=sum(m.errors for m in runs),
+            note=first.note,
+            round=0,
+        )
+
+    def round_ratios(
+        self, operation: str, concurrency: int, denominator: str, numerator: str = "api"
+    ) -> list[float]:
+        """The ratio of each round: the two sides measured one after the other in that round."""
+        found: list[float] = []
+        for m in self.runs(operation, numerator, concurrency):
+            for d in self.runs(operation, denominator, concurrency):
+                value = ratio(m, d) if d.round == m.round else None
+                if value is not None:
+                    found.append(value)
+        return found
+
+    def ratio_summary(
+        self, operation: str, concurrency: int, denominator: str, numerator: str = "api"
+    ) -> dict[str, float] | None:
+        """Median, lowest and highest of the rounds' ratios (None if a side is missing)."""
+        values = self.round_ratios(operation, concurrency, denominator, numerator)
+        if not values:
+            return None
+        return {
+            "median": round(statistics.median(values), 3),
+            "min": round(min(values), 3),
+            "max": round(max(values), 3),
+            "rounds": len(values),
+        }
 
     def ratios(self, denominator: str = "pgbench") -> dict[str, dict[int, float | None]]:
-        """API over ``denominator`` ("pgbench": same SQL, "minimal": minimal SQL, "bare")."""
+        """API over ``denominator`` ("pgbench": same SQL, "minimal": minimal SQL, "bare"): the
+        median of the rounds' ratios."""
         table: dict[str, dict[int, float | None]] = {}
         for m in self.measurements:
             if m.side == "api":
-                found = self.find(m.operation, denominator, m.concurrency)
-                table.setdefault(m.operation, {})[m.concurrency] = ratio(m, found)
+                summary = self.ratio_summary(m.operation, m.concurrency, denominator)
+                table.setdefault(m.operation, {})[m.concurrency] = (
+                    None if summary is None else summary["median"]
+                )
         return table
+
+    def spreads(self, denominator: str) -> dict[str, dict[str, dict[str, float]]]:
+        """Per operation and concurrency, the ratio's median and its range over the rounds."""
+        found: dict[str, dict[str, dict[str, float]]] = {}
+        for m in self.measurements:
+            if m.side == "api":
+                summary = self.ratio_summary(m.operation, m.concurrency, denominator)
+                if summary is not None:
+                    found.setdefault(m.operation, {})[str(m.concurrency)] = summary
+        return found
+
+    def server_comparison(self) -> list[dict[str, object]]:
+        """The API and the bare stack under granian against uvicorn, over the minimal SQL."""
+        rows: list[dict[str, object]] = []
+        for op in LABELS:
+            for c in sorted({m.concurrency for m in self.measurements if m.operation == op}):
+                granian = self.find(op, "api-granian", c)
+                if granian is None:
+                    continue
+                row: dict[str, object] = {"operation": op, "concurrency": c}
+                for side in ("api", "api-granian", "bare", "bare-granian"):
+                    point = self.find(op, side, c)
+                    row[side] = None if point is None else round(point.throughput)
+                    summary = self.ratio_summary(op, c, "minimal", numerator=side)
+                    row[f"{side}/minimal"] = None if summary is None else summary["median"]
+                rows.append(row)
+        return rows
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -102,6 +185,8 @@ class Results:
                 op: {str(c): r for c, r in by_c.items()}
                 for op, by_c in self.ratios("minimal").items()
             },
+            "spread": {side: self.spreads(side) for side in ("pgbench", "minimal", "bare")},
+            "asgi_servers": self.server_comparison(),
             "scaling": self.scaling,
             "memory": self.memory,
             "targets": self.targets(),
@@ -112,20 +197,21 @@ class Results:
         checks: list[dict[str, object]] = []
         top = max((m.concurrency for m in self.measurements), default=0)
         for op, minimum in RATIO_TARGETS.items():
-            value = ratio(self.find(op, "api", top), self.find(op, "minimal", top))
-            if value is not None:
-                checks.append(
-                    _check(f"{op}: API/pgbench minimal SQL at c={top} >= {minimum}", value, minimum)
-                )
-        for m in self.measurements:
-            bound = P99_TARGETS_MS.get(m.operation)
-            if m.side == "api" and m.concurrency == top and bound is not None:
+            summary = self.ratio_summary(op, top, "minimal")
+            if summary is not None:
                 checks.append(
                     _check(
-                        f"{m.operation}: p99 at c={top} <= {bound:g} ms",
-                        m.p99_ms,
-                        bound,
-                        at_most=True,
+                        f"{op}: API/pgbench minimal SQL at c={top} >= {minimum}",
+                        summary["median"],
+                        minimum,
+                    )
+                )
+        for op, bound in P99_TARGETS_MS.items():
+            point = self.find(op, "api", top)
+            if point is not None:
+                checks.append(
+                    _check(
+                        f"{op}: p99 at c={top} <= {bound:g} ms", point.p99_ms, bound, at_most=True
                     )
                 )
         for row in self.scaling:
@@ -196,20 +282,33 @@ def _side(m: Measurement | None, width: int) -> str:
     return f"{m.throughput:>{width}.0f} {m.p50_ms:>7.2f} {m.p99_ms:>7.2f}"
 
 
+def _median(results: Results, op: str, c: int, denominator: str, numerator: str = "api") -> str:
+    summary = results.ratio_summary(op, c, denominator, numerator)
+    return _fmt(None if summary is None else summary["median"])
+
+
+def _spread(results: Results, op: str, c: int, denominator: str) -> str:
+    summary = results.ratio_summary(op, c, denominator)
+    if summary is None or summary["rounds"] < 2:
+        return ""
+    return f"{summary['min']:.2f}-{summary['max']:.2f} ({summary['rounds']:.0f} rounds)"
+
+
 def table(results: Results) -> str:
     """The one table: per operation and concurrency, the API, pgbench on the same SQL and on
-    the minimal SQL, and the bare stack, side by side with the API's ratios to each."""
+    the minimal SQL, and the bare stack, side by side with the API's ratios to each (medians
+    over the rounds, with the range of the minimal-SQL ratio)."""
     header = (
         f"{'operation':<20} {'c':>3} | {'API ops/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
         f"{'same SQL tps':>12} {'p50 ms':>7} {'p99 ms':>7} | "
         f"{'min. SQL tps':>12} {'p50 ms':>7} {'p99 ms':>7} | {'bare ops/s':>10} | "
-        f"{'/same':>5} {'/min.':>5} {'/bare':>5}"
+        f"{'/same':>5} {'/min.':>5} {'/bare':>5}  /min. range"
     )
     lines = [header, "-" * len(header)]
     seen: list[tuple[str, int]] = []
     for m in results.measurements:
         key = (m.operation, m.concurrency)
-        if key not in seen:
+        if m.side in SIDES and key not in seen:
             seen.append(key)
     for op, c in seen:
         api = results.find(op, "api", c)
@@ -219,7 +318,16 @@ def table(results: Results) -> str:
         lines.append(
             f"{LABELS.get(op, op):<20} {c:>3} | {_side(api, 9)} | {_side(pg, 12)} | "
             f"{_side(least, 12)} | {_fmt(bare.throughput if bare else None, 0):>10} | "
-            f"{_fmt(ratio(api, pg)):>5} {_fmt(ratio(api, least)):>5} {_fmt(ratio(api, bare)):>5}"
+            f"{_median(results, op, c, 'pgbench'):>5} {_median(results, op, c, 'minimal'):>5} "
+            f"{_median(results, op, c, 'bare'):>5}  {_spread(results, op, c, 'minimal')}".rstrip()
+        )
+    for row in results.server_comparison():
+        op, c = str(row["operation"]), int(str(row["concurrency"]))
+        lines.append(
+            f"ASGI server, {LABELS.get(op, op)} c={c}: API uvicorn {row['api']} ops/s "
+            f"({_median(results, op, c, 'minimal')}), granian {row['api-granian']} ops/s "
+            f"({_median(results, op, c, 'minimal', 'api-granian')}); bare uvicorn "
+            f"{row['bare']}, granian {row['bare-granian']} (ratios to the minimal SQL)"
         )
     for row in results.scaling:
         lines.append(

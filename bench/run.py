@@ -4,8 +4,11 @@
    catalogue published, a citizen and a clerk, 10k requests plus the transition and read pools.
 2. The API as in production (uvicorn, access log off, ``eservice worker`` running).
 3. Per operation and concurrency: wrk against the API, pgbench on the same SQL and on the
-   minimal SQL, and (read, file) wrk against the bare stack (bench/bare.py).
+   minimal SQL, and (read, file) wrk against the bare stack (bench/bare.py); the highest
+   concurrency in several rounds, each round measuring every side once.
 4. Scaling: queue list and claim at 10k (before 3, on a warm API) and at 1M requests (c=8).
+   At the highest concurrency, read and file are also measured with the API and the bare
+   stack under granian (the ASGI server comparison), in the same rounds.
 5. Memory: RSS of each API process over a 60 s mixed run.
 6. One table on stdout; JSON under bench/results/.
 """
@@ -18,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench import database, memory, report, seed, server
@@ -32,33 +35,104 @@ BARE_OPERATIONS = ("read", "file")
 SCALING_CONCURRENCY = 8
 
 
-def measure(
-    work: Workload, opts: Options, results: report.Results, bare: server.Bare | None
-) -> None:
-    for operation in opts.operations:
-        if opts.warmup:
-            work.api_run(operation, 8, opts.warmup)
-            if bare is not None and operation in BARE_OPERATIONS:
-                work.bare_run(bare.base_url, operation, 8, opts.warmup)
-        for concurrency in opts.concurrencies:
-            for side in report.SIDES:
-                if side == "api":
-                    m = work.api_run(operation, concurrency, opts.duration)
-                elif side == "bare":
-                    if bare is None or operation not in BARE_OPERATIONS:
+@dataclass
+class Servers:
+    """What wrk measures besides the API under uvicorn (``Workload.api``): the bare stack, and
+    for the ASGI server comparison the API and the bare stack under granian."""
+
+    bare: server.Bare
+    granian: server.Api | None = None
+    granian_bare: server.Bare | None = None
+
+    def stop(self) -> None:
+        for running in (self.granian_bare, self.granian, self.bare):
+            if running is not None:
+                running.stop()
+
+
+def measure(work: Workload, opts: Options, results: report.Results, servers: Servers) -> None:
+    """Every side of every operation at every concurrency; the highest concurrency in
+    ``opts.rounds`` rounds, each measuring every side of every operation once (the granian
+    sides, for read and file, only there)."""
+    top = max(opts.concurrencies)
+    warmed: set[str] = set()
+    for concurrency in opts.concurrencies:
+        rounds = opts.rounds if concurrency == top else 1
+        sides = report.SIDES + (report.GRANIAN_SIDES if concurrency == top else ())
+        for number in range(1, rounds + 1):
+            for operation in opts.operations:
+                if opts.warmup and operation not in warmed:
+                    warmed.add(operation)
+                    for side in sides:
+                        if side not in ("pgbench", "minimal"):
+                            _measure_side(work, servers, operation, side, 8, opts.warmup)
+                for side in sides:
+                    m = _measure_side(work, servers, operation, side, concurrency, opts.duration)
+                    if m is None:
                         continue
-                    m = work.bare_run(bare.base_url, operation, concurrency, opts.duration)
-                else:
-                    m = work.pgbench_run(
-                        operation, concurrency, opts.duration, minimal=side == "minimal"
+                    m = replace(m, round=number)
+                    results.measurements.append(m)
+                    say(
+                        f"{operation:<10} c={concurrency:<3} {m.side:<12} {m.throughput:8.0f}/s "
+                        f"p50 {m.p50_ms:6.2f} ms  p99 {m.p99_ms:6.2f} ms"
+                        + (f"  round {number}/{rounds}" if rounds > 1 else "")
+                        + (f"  errors {m.errors}" if m.errors else "")
+                        + (f"  {m.note}" if m.note else "")
                     )
-                results.measurements.append(m)
-                say(
-                    f"{operation:<10} c={concurrency:<3} {side:<7} {m.throughput:8.0f}/s "
-                    f"p50 {m.p50_ms:6.2f} ms  p99 {m.p99_ms:6.2f} ms"
-                    + (f"  errors {m.errors}" if m.errors else "")
-                    + (f"  {m.note}" if m.note else "")
-                )
+
+
+def _measure_side(  # noqa: PLR0917 - one point: where, what, how hard, how long
+    work: Workload,
+    servers: Servers,
+    operation: str,
+    side: str,
+    concurrency: int,
+    duration: float,
+) -> report.Measurement | None:
+    """One measurement of ``side``; None where the side does not do this operation."""
+    if side in ("pgbench", "minimal"):
+        return work.pgbench_run(operation, concurrency, duration, minimal=side == "minimal")
+    if side == "api":
+        return work.api_run(operation, concurrency, duration)
+    if operation not in BARE_OPERATIONS:
+        return None
+    if side == "api-granian":
+        if servers.granian is None:
+            return None
+        m = replace(work, api=servers.granian).api_run(operation, concurrency, duration)
+        return replace(m, side=side)
+    bare = servers.bare if side == "bare" else servers.granian_bare
+    if bare is None:
+        return None
+    return replace(work.bare_run(bare.base_url, operation, concurrency, duration), side=side)
+
+
+def start_servers(work: Workload, opts: Options) -> Servers:
+    """The bare stack under uvicorn, and (for the comparison) the API and the bare stack under
+    granian on the next ports, all running at once so that every round measures each."""
+    logs = opts.data_dir / "logs"
+    env = {
+        **work.db.env,
+        "BENCH_BARE_DSN": plain(work.db.url),
+        "BENCH_BARE_CITIZEN": str(work.accounts.citizen_id),
+    }
+    servers = Servers(bare=server.start_bare(env, opts.port + 1, opts.api_workers, logs))
+    if not opts.granian:
+        return servers
+    if not server.granian_available():
+        say("granian is not installed (make bench installs it): no ASGI server comparison")
+        return servers
+    try:
+        servers.granian = server.start(
+            work.db.env, opts.port + 2, opts.api_workers, logs, asgi="granian", worker=False
+        )
+        servers.granian_bare = server.start_bare(
+            env, opts.port + 3, opts.api_workers, logs, asgi="granian"
+        )
+    except BaseException:
+        servers.stop()
+        raise
+    return servers
 
 
 def scaling_point(work: Workload, opts: Options, rows: int) -> dict[str, report.Measurement]:
@@ -137,23 +211,19 @@ def run_all(opts: Options, admin_url: str) -> report.Results:
     results.options["db_pool_size"] = db.settings.db_pool_size
     results.options["db_max_overflow"] = db.settings.db_max_overflow
     api = server.start(db.env, opts.port, opts.api_workers, opts.data_dir / "logs")
-    bare_env = {
-        **db.env,
-        "BENCH_BARE_DSN": plain(db.url),
-        "BENCH_BARE_CITIZEN": str(accounts.citizen_id),
-    }
-    try:
-        bare = server.start_bare(bare_env, opts.port + 1, opts.api_workers, opts.data_dir / "logs")
-    except BaseException:
-        api.stop()
-        raise
-    try:
-        with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
-            work = Workload(db=db, api=api, accounts=accounts, scratch=Path(scratch))
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        work = Workload(db=db, api=api, accounts=accounts, scratch=Path(scratch))
+        try:
+            servers = start_servers(work, opts)
+        except BaseException:
+            api.stop()
+            raise
+        try:
             small: dict[str, report.Measurement] = {}
             if opts.scaling:
                 small = scaling_point(work, opts, opts.scaling_small)
-            measure(work, opts, results, bare)
+            measure(work, opts, results, servers)
+            servers.stop()
             if opts.scaling:
                 say(f"growing to {opts.scaling_large} requests ...")
                 t0 = time.monotonic()
@@ -163,9 +233,9 @@ def run_all(opts: Options, admin_url: str) -> report.Results:
                 results.scaling = scaling_rows(small, large, opts.scaling_small, opts.scaling_large)
             if opts.memory:
                 results.memory = memory_run(work, opts.memory_duration)
-    finally:
-        bare.stop()
-        api.stop()
+        finally:
+            servers.stop()
+            api.stop()
     return results
 
 

@@ -1,4 +1,8 @@
-"""The API as in production: uvicorn (uvloop, httptools), no access log, ``eservice worker``."""
+"""The API as in production: uvicorn (uvloop, httptools), no access log, ``eservice worker``.
+
+For the ASGI server comparison the same app (``eservice.cli.serve:app``, the factory each of
+``eservice serve --processes N``'s processes builds) and the bare stack also run under granian.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,36 @@ from pathlib import Path
 from bench.database import say
 
 VENV_BIN = Path(sys.executable).parent
+GRANIAN = VENV_BIN / "granian"
+
+
+def granian_available() -> bool:
+    """Whether the bench's optional ASGI server is installed (``make bench`` installs it)."""
+    return GRANIAN.exists()
+
+
+def granian_command(target: str, port: int, workers: int, *, factory: bool) -> list[str]:
+    """granian serving ``target`` like uvicorn serves it: uvloop, no access log, no websockets
+    (the API has none), ``workers`` processes."""
+    return [
+        str(GRANIAN),
+        "--interface",
+        "asgi",
+        *(["--factory"] if factory else []),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--loop",
+        "uvloop",
+        "--no-ws",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        target,
+    ]
 
 
 @dataclass
@@ -23,7 +57,7 @@ class Api:
 
     base_url: str
     server: subprocess.Popen[bytes]
-    worker: subprocess.Popen[bytes]
+    worker: subprocess.Popen[bytes] | None
     log_path: Path
     workers: int = 1
     _logs: list[object] = field(default_factory=list)
@@ -34,10 +68,11 @@ class Api:
         return children or [self.server.pid]
 
     def stop(self) -> None:
-        for proc in (self.server, self.worker):
+        procs = [proc for proc in (self.server, self.worker) if proc is not None]
+        for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in (self.server, self.worker):
+        for proc in procs:
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -91,11 +126,22 @@ def _wait_ready(
     raise SystemExit(f"bench: the API did not become ready within 60 s; see {log_path}")
 
 
-def start(env: dict[str, str], port: int, workers: int, log_dir: Path) -> Api:
+def start(
+    env: dict[str, str],
+    port: int,
+    workers: int,
+    log_dir: Path,
+    *,
+    asgi: str = "uvicorn",
+    worker: bool = True,
+) -> Api:
     """Start the API with ``workers`` processes and one ``eservice worker``; wait until ready.
 
     Exactly what a deployment runs: ``eservice serve --no-prepare --processes N`` (one process
-    serves itself; several run under uvicorn's supervisor).
+    serves itself; several run under uvicorn's supervisor). With ``asgi="granian"``, granian
+    serves the factory those processes build, with the same environment (and, like serve, a
+    fresh directory for the processes' metrics). ``worker=False``: no ``eservice worker`` of
+    its own (a second API beside the first shares the first one's).
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     server_log = (log_dir / "api.log").open("ab")
@@ -109,23 +155,38 @@ def start(env: dict[str, str], port: int, workers: int, log_dir: Path) -> Api:
         "--processes",
         str(workers),
     ]
+    server_env = env
+    if asgi == "granian":
+        command = granian_command("eservice.cli.serve:app", port, workers, factory=True)
+        metrics = Path(env["ESERVICE_DATA_DIR"]) / "metrics-granian"
+        metrics.mkdir(parents=True, exist_ok=True)
+        for stale in metrics.glob("*.db"):
+            stale.unlink()
+        server_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
     cwd = Path(__file__).resolve().parent.parent
-    server = subprocess.Popen(command, env=env, cwd=cwd, stdout=server_log, stderr=server_log)
-    worker = subprocess.Popen(
-        [str(VENV_BIN / "eservice"), "worker"],
-        env=env,
-        cwd=cwd,
-        stdout=worker_log,
-        stderr=worker_log,
+    server = subprocess.Popen(
+        command, env=server_env, cwd=cwd, stdout=server_log, stderr=server_log
+    )
+    background = (
+        subprocess.Popen(
+            [str(VENV_BIN / "eservice"), "worker"],
+            env=env,
+            cwd=cwd,
+            stdout=worker_log,
+            stderr=worker_log,
+        )
+        if worker
+        else None
     )
     base_url = f"http://127.0.0.1:{port}"
-    api = Api(base_url, server, worker, log_dir / "api.log", workers, [server_log, worker_log])
+    api = Api(base_url, server, background, log_dir / "api.log", workers, [server_log, worker_log])
     try:
         _wait_ready(base_url, server, log_dir / "api.log")
     except BaseException:
         api.stop()
         raise
-    say(f"API ready at {base_url} ({workers} uvicorn process(es), worker running)")
+    running = ", worker running" if worker else ""
+    say(f"API ready at {base_url} ({workers} {asgi} process(es){running})")
     return api
 
 
@@ -148,9 +209,11 @@ class Bare:
         self.log.close()  # type: ignore[attr-defined]
 
 
-def start_bare(env: dict[str, str], port: int, workers: int, log_dir: Path) -> Bare:
+def start_bare(
+    env: dict[str, str], port: int, workers: int, log_dir: Path, *, asgi: str = "uvicorn"
+) -> Bare:
     """Serve bench/bare.py the way ``eservice serve`` serves the API (uvicorn, uvloop,
-    httptools, no access log, ``workers`` processes); wait until it answers."""
+    httptools, no access log, ``workers`` processes), or under granian; wait until it answers."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = (log_dir / "bare.log").open("ab")
     command = [
@@ -170,6 +233,8 @@ def start_bare(env: dict[str, str], port: int, workers: int, log_dir: Path) -> B
         "--log-level",
         "warning",
     ]
+    if asgi == "granian":
+        command = granian_command("bench.bare:app", port, workers, factory=False)
     cwd = Path(__file__).resolve().parent.parent
     server = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=log)
     bare = Bare(f"http://127.0.0.1:{port}", server, log)
@@ -183,7 +248,7 @@ def start_bare(env: dict[str, str], port: int, workers: int, log_dir: Path) -> B
     except BaseException:
         bare.stop()
         raise
-    say(f"bare stack ready at {bare.base_url} ({workers} uvicorn process(es))")
+    say(f"bare stack ready at {bare.base_url} ({workers} {asgi} process(es))")
     return bare
 
 

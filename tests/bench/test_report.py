@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,57 @@ def test_quick_run_and_operation_subset_are_options() -> None:
     assert quick.scaling_large < options.Options().scaling_large
     with pytest.raises(SystemExit):
         options.parse(["--ops", "delete_everything"])
+
+
+def test_rounds_give_the_median_ratio_of_each_round_and_its_range() -> None:
+    results = Results(machine={}, options={})
+    for number, (api, least) in enumerate([(300, 1000), (200, 1000), (330, 1100)], start=1):
+        results.measurements += [
+            replace(_m("read", "api", 32, api), round=number),
+            replace(_m("read", "minimal", 32, least), round=number),
+        ]
+    # Each round's ratio pairs the sides measured in that round: 0.3, 0.2, 0.3.
+    assert results.round_ratios("read", 32, "minimal") == pytest.approx([0.3, 0.2, 0.3])
+    assert results.ratio_summary("read", 32, "minimal") == {
+        "median": 0.3,
+        "min": 0.2,
+        "max": 0.3,
+        "rounds": 3,
+    }
+    assert results.ratios("minimal") == {"read": {32: 0.3}}
+    point = results.find("read", "api", 32)
+    assert point is not None
+    assert point.throughput == 300  # the median round, not the best
+    checks = {c["target"]: c["value"] for c in results.targets()}
+    assert checks["read: API/pgbench minimal SQL at c=32 >= 0.2"] == 0.3
+    row = next(line for line in table(results).splitlines() if line.startswith("read by id"))
+    assert row.endswith("0.20-0.30 (3 rounds)")
+
+
+def test_the_asgi_server_comparison_lists_granian_beside_uvicorn() -> None:
+    results = Results(machine={}, options={})
+    results.measurements += [
+        _m("read", "api", 32, 300),
+        _m("read", "api-granian", 32, 360),
+        _m("read", "bare", 32, 900),
+        _m("read", "bare-granian", 32, 1200),
+        _m("read", "minimal", 32, 1200),
+    ]
+    (row,) = results.server_comparison()
+    assert row["api"] == 300
+    assert row["api-granian"] == 360
+    assert row["api-granian/minimal"] == 0.3
+    assert row["bare-granian/minimal"] == 1.0
+    assert results.to_json()["asgi_servers"] == [row]
+    assert any(
+        line.startswith("ASGI server, read by id c=32") for line in table(results).splitlines()
+    )
+    # The granian sides do not get rows of their own in the main table.
+    assert sum(line.startswith("read by id") for line in table(results).splitlines()) == 1
+
+
+def test_rounds_and_the_granian_comparison_are_options() -> None:
+    assert options.Options().rounds > 1
+    assert options.parse(["--quick"]).rounds == 1
+    assert options.parse(["--rounds", "5"]).rounds == 5
+    assert options.parse(["--no-granian"]).granian is False
