@@ -23,7 +23,7 @@ from jose import jwk
 from jose.backends.base import Key
 
 from eservice.core.config import Settings
-from eservice.identity.principal import Principal
+from eservice.identity.token_cache import VerifiedTokens
 
 SUPPORTED_ALGORITHMS: tuple[str, ...] = ("ES256", "RS256")
 DEV_KEY_NAME = "signing-es256.pem"
@@ -48,10 +48,8 @@ class KeySet:
     signing: VerificationKey
     signing_key: Key
     verification: dict[str, VerificationKey] = field(default_factory=dict)
-    # Tokens already verified with these keys (see identity.tokens.recently_verified).
-    verified: dict[tuple[str, str, str], tuple[Principal, float]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    # Tokens already verified with these keys (identity.token_cache).
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens, compare=False, repr=False)
 
     def find(self, kid: object) -> VerificationKey | None:
         """The key with this ``kid`` from our own set only, or None."""

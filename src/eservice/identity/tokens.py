@@ -28,7 +28,6 @@ MAX_TOKEN_LENGTH = 8192
 CLOCK_LEEWAY_SECONDS = 5
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "aud", "iss", "jti")
 _KINDS = frozenset({"citizen", "staff", "client"})
-VERIFIED_CACHE_SIZE = 10_000
 
 
 def issue_access_token(settings: Settings, principal: Principal) -> tuple[str, int]:
@@ -110,29 +109,9 @@ def unverified_issuer(token: str) -> str | None:
 
 
 def recently_verified(settings: Settings, keys: KeySet, token: str) -> Principal | None:
-    """The principal of an access token these keys verified before and that has not expired.
-
-    Verification is pure (signature and claims, no database), so its answer holds until the
-    token's ``exp``; remembering it saves the ES256 check and two JOSE decodes per request.
-    Only tokens that passed verification are remembered, so garbage cannot fill the cache.
-    """
-    found = keys.verified.get((token, settings.jwt_audience, settings.jwt_issuer))
-    if found is None or found[1] <= time.time():
-        return None
-    return found[0]
-
-
-def _remember(
-    settings: Settings, keys: KeySet, token: str, principal: Principal, exp: float
-) -> None:
-    cache = keys.verified
-    if len(cache) >= VERIFIED_CACHE_SIZE:
-        # Oldest first (dicts keep insertion order): expired tokens go before live ones.
-        del cache[next(iter(cache))]
-    cache[(token, settings.jwt_audience, settings.jwt_issuer)] = (
-        principal,
-        exp + CLOCK_LEEWAY_SECONDS,
-    )
+    """The principal of an access token these keys verified before, until its ``exp``
+    (identity.token_cache: what the cache guarantees)."""
+    return keys.verified.get(token, settings.jwt_audience, settings.jwt_issuer)
 
 
 def verify_access_token(settings: Settings, token: str, keys: KeySet | None = None) -> Principal:
@@ -160,7 +139,9 @@ def verify_access_token(settings: Settings, token: str, keys: KeySet | None = No
         raise Unauthorized() from None
     principal = principal_from_claims(claims)
     # python-jose has checked that ``exp`` is present and a number (required claim).
-    _remember(settings, keys, token, principal, float(claims["exp"]))
+    keys.verified.put(
+        token, settings.jwt_audience, settings.jwt_issuer, principal, float(claims["exp"])
+    )
     return principal
 
 
