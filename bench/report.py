@@ -36,6 +36,7 @@ RATIO_TARGETS = {"file": 0.40, "transition": 0.35, "read": 0.20}
 P99_TARGETS_MS = {"read": 25.0, "file": 60.0, "transition": 60.0}
 SCALING_TARGET = 1.3
 MEMORY_TARGET = 0.10
+MIDDLEWARE_TARGET = 0.10  # of a read's CPU in the API process
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Measurement:
     errors: int = 0
     note: str = ""
     round: int = 1  # the round of a repeated measurement (rounds interleave the sides)
+    # CPU (user + system) of the serving processes per successful operation, where known.
+    cpu_ms: float = 0.0
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
@@ -76,6 +79,7 @@ class Results:
     measurements: list[Measurement] = field(default_factory=list)
     scaling: list[dict[str, object]] = field(default_factory=list)
     memory: dict[str, object] = field(default_factory=dict)
+    middleware: dict[str, object] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def runs(self, operation: str, side: str, concurrency: int) -> list[Measurement]:
@@ -102,6 +106,7 @@ class Results:
             p50_ms=statistics.median(m.p50_ms for m in runs),
             p99_ms=statistics.median(m.p99_ms for m in runs),
             operations=sum(m.operations for m in runs),
+            cpu_ms=statistics.median(m.cpu_ms for m in runs),
             errors=sum(m.errors for m in runs),
             note=first.note,
             round=0,
@@ -155,6 +160,16 @@ class Results:
                     found.setdefault(m.operation, {})[str(m.concurrency)] = summary
         return found
 
+    def middleware_share(self) -> float | None:
+        """The middleware's CPU per request over a read's CPU in the API process (at the
+        highest concurrency), or None when either is missing."""
+        top = max((m.concurrency for m in self.measurements), default=0)
+        read = self.find("read", "api", top)
+        cost = self.middleware.get("middleware_us")
+        if read is None or read.cpu_ms <= 0 or not isinstance(cost, (int, float)):
+            return None
+        return float(cost) / (read.cpu_ms * 1000)
+
     def server_comparison(self) -> list[dict[str, object]]:
         """The API and the bare stack under granian against uvicorn, over the minimal SQL."""
         rows: list[dict[str, object]] = []
@@ -189,6 +204,7 @@ class Results:
             "asgi_servers": self.server_comparison(),
             "scaling": self.scaling,
             "memory": self.memory,
+            "middleware": {**self.middleware, "share_of_a_read": self.middleware_share()},
             "targets": self.targets(),
         }
 
@@ -224,6 +240,16 @@ class Results:
                         at_most=True,
                     )
                 )
+        share = self.middleware_share()
+        if share is not None:
+            checks.append(
+                _check(
+                    f"middleware <= {MIDDLEWARE_TARGET:.0%} of a read's CPU in the API process",
+                    share,
+                    MIDDLEWARE_TARGET,
+                    at_most=True,
+                )
+            )
         if self.memory:
             checks.append(
                 _check(
@@ -299,7 +325,8 @@ def table(results: Results) -> str:
     the minimal SQL, and the bare stack, side by side with the API's ratios to each (medians
     over the rounds, with the range of the minimal-SQL ratio)."""
     header = (
-        f"{'operation':<20} {'c':>3} | {'API ops/s':>9} {'p50 ms':>7} {'p99 ms':>7} | "
+        f"{'operation':<20} {'c':>3} | {'API ops/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'CPU ms':>6} | "
         f"{'same SQL tps':>12} {'p50 ms':>7} {'p99 ms':>7} | "
         f"{'min. SQL tps':>12} {'p50 ms':>7} {'p99 ms':>7} | {'bare ops/s':>10} | "
         f"{'/same':>5} {'/min.':>5} {'/bare':>5}  /min. range"
@@ -316,7 +343,8 @@ def table(results: Results) -> str:
         least = results.find(op, "minimal", c)
         bare = results.find(op, "bare", c)
         lines.append(
-            f"{LABELS.get(op, op):<20} {c:>3} | {_side(api, 9)} | {_side(pg, 12)} | "
+            f"{LABELS.get(op, op):<20} {c:>3} | {_side(api, 9)} "
+            f"{_fmt(api.cpu_ms if api and api.cpu_ms else None):>6} | {_side(pg, 12)} | "
             f"{_side(least, 12)} | {_fmt(bare.throughput if bare else None, 0):>10} | "
             f"{_median(results, op, c, 'pgbench'):>5} {_median(results, op, c, 'minimal'):>5} "
             f"{_median(results, op, c, 'bare'):>5}  {_spread(results, op, c, 'minimal')}".rstrip()
@@ -340,6 +368,13 @@ def table(results: Results) -> str:
         lines.append(
             f"memory of one API process over {mem['seconds']} s: {mem['first_mib']} MiB -> "
             f"{mem['last_mib']} MiB (max {mem['max_mib']} MiB), drift {mem['drift']:.1%}"
+        )
+    share = results.middleware_share()
+    if share is not None:
+        mw = results.middleware
+        lines.append(
+            f"middleware: {mw['middleware_us']} us of CPU per request (request id, metrics in "
+            f"multiprocess mode, access log off), {share:.1%} of a read's CPU in the API process"
         )
     for check in results.targets():
         lines.append(f"[{'met' if check['met'] else 'MISSED'}] {check['target']}: {check['value']}")

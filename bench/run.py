@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import tempfile
@@ -197,6 +198,20 @@ def memory_run(work: Workload, seconds: float) -> dict[str, object]:
     return memory.summarise(sampler, seconds)
 
 
+def middleware_cost() -> dict[str, object]:
+    """The middleware's CPU per request (bench/middleware.py), in a process of its own."""
+    say("middleware: CPU per request with and without it ...")
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.middleware", "--multiprocess"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    found: dict[str, object] = json.loads(done.stdout)
+    return found
+
+
 def run_all(opts: Options, admin_url: str) -> report.Results:
     """Everything between starting PostgreSQL and printing the table."""
     db = database.create(admin_url, opts.data_dir, opts.port)
@@ -233,6 +248,7 @@ def run_all(opts: Options, admin_url: str) -> report.Results:
                 results.scaling = scaling_rows(small, large, opts.scaling_small, opts.scaling_large)
             if opts.memory:
                 results.memory = memory_run(work, opts.memory_duration)
+            results.middleware = middleware_cost()
         finally:
             servers.stop()
             api.stop()

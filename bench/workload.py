@@ -16,7 +16,7 @@ from bench import seed
 from bench.database import BenchDatabase, plain
 from bench.loadgen import run_pgbench, run_wrk
 from bench.report import Measurement
-from bench.server import Api
+from bench.server import Api, cpu_seconds
 
 
 def pool_id(tag: str, n: int) -> uuid.UUID:
@@ -134,6 +134,7 @@ class Workload:
         return replace(measured, side="bare")
 
     def api_run(self, operation: str, concurrency: int, duration: float) -> Measurement:
+        """wrk against the API; with the API processes' CPU per successful operation."""
         self.settle()
         tokens = self.tokens()
         token = tokens["citizen"] if operation == "file" else tokens["clerk"]
@@ -142,24 +143,31 @@ class Workload:
             pool = self.transition_pool()
         elif operation == "read":
             pool = self.read_pool()
+        pids = self.api.api_pids()
+        cpu_before = cpu_seconds(pids)
         if operation == "claim":
             self.release()
             with Releaser(self.db.url, seed.release_sql(self.accounts)):
-                return run_wrk(
+                measured = run_wrk(
                     operation,
                     self.api.base_url,
                     concurrency=concurrency,
                     duration=duration,
                     token=token,
                 )
-        return run_wrk(
-            operation,
-            self.api.base_url,
-            concurrency=concurrency,
-            duration=duration,
-            token=token,
-            pool=pool,
-        )
+        else:
+            measured = run_wrk(
+                operation,
+                self.api.base_url,
+                concurrency=concurrency,
+                duration=duration,
+                token=token,
+                pool=pool,
+            )
+        used = cpu_seconds(pids) - cpu_before
+        if measured.operations:
+            measured = replace(measured, cpu_ms=round(used * 1000 / measured.operations, 3))
+        return measured
 
     def pgbench_run(
         self, operation: str, concurrency: int, duration: float, *, minimal: bool = False

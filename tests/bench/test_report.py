@@ -164,3 +164,24 @@ def test_rounds_and_the_granian_comparison_are_options() -> None:
     assert options.parse(["--quick"]).rounds == 1
     assert options.parse(["--rounds", "5"]).rounds == 5
     assert options.parse(["--no-granian"]).granian is False
+
+
+def test_the_middleware_share_is_its_cost_over_a_reads_cpu_in_the_api_process() -> None:
+    results = Results(machine={}, options={})
+    results.measurements += [replace(_m("read", "api", 32, 2000), cpu_ms=0.5)]
+    assert results.middleware_share() is None  # not measured yet
+    results.middleware = {"middleware_us": 20.0}
+    assert results.middleware_share() == pytest.approx(0.04)
+    checks = {c["target"]: c["met"] for c in results.targets()}
+    assert checks["middleware <= 10% of a read's CPU in the API process"] is True
+    results.middleware = {"middleware_us": 60.0}
+    checks = {c["target"]: c["met"] for c in results.targets()}
+    assert checks["middleware <= 10% of a read's CPU in the API process"] is False
+    assert "12.0% of a read's CPU" in table(results)
+
+
+def test_the_middleware_harness_measures_a_positive_cost() -> None:
+    from bench import middleware
+
+    found = middleware.measure(calls=500, rounds=1)
+    assert found["with_middleware_us"] > found["app_alone_us"] > 0
