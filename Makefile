@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help install chromium run test lint typecheck fmt check bench catalog-check clean kern-css
+.PHONY: help install chromium run test lint typecheck fmt check bench profile catalog-check clean kern-css
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,6 +66,10 @@ check: lint typecheck test ## everything CI runs
 bench: install ## benchmark the API against pgbench on the same and the minimal SQL (see bench/README.md)
 	$(UV) sync --frozen --inexact --group bench --python $(PYTHON)
 	$(BIN)/python -m bench.run $(ARGS)
+
+profile: install ## where a read's and a filing's time goes: py-spy (native) and perf (see bench/README.md)
+	$(UV) sync --frozen --inexact --group bench --python $(PYTHON)
+	$(BIN)/python -m bench.profile $(ARGS)
 
 kern-css: ## rebuild the web front's KERN stylesheet and fonts (needs npm; see src/eservice/web/kern/UPDATE.md)
 	src/eservice/web/kern/build.sh

@@ -185,3 +185,34 @@ def test_the_middleware_harness_measures_a_positive_cost() -> None:
 
     found = middleware.measure(calls=500, rounds=1)
     assert found["with_middleware_us"] > found["app_alone_us"] > 0
+
+
+def test_profile_samples_go_to_the_part_nearest_the_leaf() -> None:
+    from bench import profile
+
+    raw = "\n".join(
+        [
+            # Python frames: the nearest known package wins over the ones around it.
+            "run (/v/uvicorn/main.py:1);handle (/v/litestar/app.py:9);"
+            "fetchrow (/v/asyncpg/connection.py:5);_PyEval_EvalFrameDefault (libpython3.11.so) 6",
+            # A system call under uvloop's transport is a system call.
+            "run (/v/uvicorn/main.py:1);__pyx_f_6uvloop_4loop_UVStream_write (loop.cpython-311.so);"
+            "write (libc.so.6) 3",
+            # Our middleware, not eservice in general, and not Litestar around it.
+            "run (/v/litestar/app.py:2);__call__ (/s/eservice/core/middleware.py:80) 1",
+            "main (/s/nowhere.py:1) 2",
+        ]
+    )
+    counts = profile.attribute(raw)
+    assert counts == {
+        "asyncpg (driver: protocol, codecs)": 6,
+        profile.SYSTEM_CALLS: 3,
+        "eservice middleware (request id, metrics, log)": 1,
+        profile.OTHER: 2,
+    }
+    split = profile.split_cpu(counts, cpu_ms=0.6)
+    assert split[0] == {
+        "part": "asyncpg (driver: protocol, codecs)",
+        "share": 0.5,
+        "us_per_op": 300.0,
+    }
