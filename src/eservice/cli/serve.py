@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         prepare_database(url, settings)
     base = f"http://{host}:{port}"
     progress(f"ready ({processes} API process{'es' if processes > 1 else ''}). Next steps:")
+    progress(f"  citizen portal         {base}/")
+    progress(f"  clerk console          {base}/staff")
     progress(f"  interactive API docs   {base}/schema")
     progress(f"  OpenAPI document       {base}/schema/openapi.json")
     progress(f"  service catalogue      {base}/api/v1/services")
