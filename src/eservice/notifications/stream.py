@@ -119,6 +119,7 @@ class EventBroker:
 
     async def _listen(self) -> None:
         connected_before = False
+        warned = False  # one warning per loss, not one per failed attempt to reconnect
         delay = 0.5
         while True:
             conn: asyncpg.Connection | None = None
@@ -132,6 +133,9 @@ class EventBroker:
                         listener.behind.set()
                 connected_before = True
                 delay = 0.5
+                if warned:
+                    log.info("live stream reconnected to the database")
+                    warned = False
                 self._ready.set()
                 while not lost.is_set():
                     with contextlib.suppress(TimeoutError):
@@ -139,7 +143,9 @@ class EventBroker:
                     if not lost.is_set():
                         await conn.fetchval("SELECT 1", timeout=10)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
-                log.warning("live stream lost its database connection; reconnecting")
+                if not warned:
+                    log.warning("live stream lost its database connection; reconnecting")
+                    warned = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
             finally:
