@@ -18,7 +18,7 @@ from eservice.requests import service as requests
 from eservice.requests import transitions
 from eservice.requests.presenters import present_event, present_request, present_transition
 from eservice.requests.schemas import EventOut, RequestOut, TransitionOut
-from eservice.requests.tables import RequestRow
+from eservice.requests.tables import RequestEventRow, RequestRow
 from eservice.web.context import Web
 from eservice.web.schema_forms import ShownValue, readable
 
@@ -67,14 +67,10 @@ _KNOWN_EVENTS = frozenset(
 _KNOWN_ACTORS = frozenset({"applicant", "clerk", "supervisor", "client", "system"})
 
 
-async def request_view(web: Web, person: Principal, row: RequestRow) -> RequestView:
-    """Everything the request page shows, read through the requests context."""
-    service = await get_published_service(web.db, row.service_code, row.service_version)
-    history, _ = await requests.list_history(web.db, person, row, cursor=None, limit=HISTORY_LIMIT)
-    attachments, _ = await list_request_attachments(
-        web.db, person, row.id, cursor=None, limit=ATTACHMENT_LIMIT
-    )
-    available, _, present = await transitions.available_for(web.db, person, row)
+def shown_events(
+    web: Web, service: PublishedService, person: Principal, history: list[RequestEventRow]
+) -> list[ShownEvent]:
+    """History entries as ``person`` may see them (``present_event``), titled for people."""
     events = []
     for entry in history:
         event = present_event(entry, person)
@@ -87,12 +83,23 @@ async def request_view(web: Web, person: Principal, row: RequestRow) -> RequestV
                 internal=event.visibility == "internal",
             )
         )
+    return events
+
+
+async def request_view(web: Web, person: Principal, row: RequestRow) -> RequestView:
+    """Everything the request page shows, read through the requests context."""
+    service = await get_published_service(web.db, row.service_code, row.service_version)
+    history, _ = await requests.list_history(web.db, person, row, cursor=None, limit=HISTORY_LIMIT)
+    attachments, _ = await list_request_attachments(
+        web.db, person, row.id, cursor=None, limit=ATTACHMENT_LIMIT
+    )
+    available, _, present = await transitions.available_for(web.db, person, row)
     return RequestView(
         request=present_request(row, service, person),
         service=service,
         service_title=service.definition.title.pick(web.lang),
         shown=readable(service.definition.form, row.data, web.t, web.lang),
-        events=events,
+        events=shown_events(web, service, person, history),
         attachments=attachments,
         transitions=[
             present_transition(t, service, present, web.lang)
