@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 import pytest
@@ -67,7 +68,7 @@ def tracking_link(html: str) -> tuple[str, str]:
 
 
 async def count(conn: asyncpg.Connection, table: str) -> int:
-    value: int = await conn.fetchval(f"SELECT count(*) FROM {table}")  # noqa: S608 - test tables
+    value: int = await conn.fetchval(f"SELECT count(*) FROM {table}")
     return value
 
 
@@ -104,11 +105,14 @@ async def test_anonymous_report_with_a_photo_is_filed_and_followed_by_its_link(
     form = await browser.get(FORM)
     for control in ('id="f-kategorie', 'id="f-beschreibung"', 'id="loc-lat"', 'id="loc-lon"'):
         assert control in form.text
-    assert 'id="contact-email"' in form.text and 'autocomplete="email"' in form.text
+    assert 'id="contact-email"' in form.text
+    assert 'autocomplete="email"' in form.text
     html = await review(browser, typed({"email": SECRET_EMAIL, "name": SECRET_NAME}))
     assert "Meldung prüfen und absenden" in html
-    assert "Tiefes Schlagloch" in html and SECRET_EMAIL in html
-    assert "JPEG, PNG" in html and "10 MB" in html  # the photo's limits
+    assert "Tiefes Schlagloch" in html
+    assert SECRET_EMAIL in html
+    assert "JPEG, PNG" in html
+    assert "10 MB" in html
     assert await count(raw_connection, "requests") == 0  # the review stores nothing
 
     done = await send(browser, html, ("loch.png", png_bytes(), "image/png"))
@@ -119,13 +123,17 @@ async def test_anonymous_report_with_a_photo_is_filed_and_followed_by_its_link(
     path, token = tracking_link(done.text)
     assert f"http://127.0.0.1:8000{path}" in done.text  # the address to keep, in full
     assert token not in str(done.headers)  # neither a cookie nor any other header holds it
+    # Switching the language cannot show this answer again; it opens the tracking page.
+    assert f"next={quote(path, safe='')}" in done.text
     reference = re.search(r'id="reference">([^<]+)<', done.text)
     assert reference is not None
 
     row = await raw_connection.fetchrow("SELECT * FROM requests")
-    assert (row["state"], row["filed_by_kind"], row["applicant_id"]) == ("submitted", "public", None)
+    assert (row["state"], row["filed_by_kind"]) == ("submitted", "public")
+    assert row["applicant_id"] is None
     assert row["reference"] == reference.group(1)
-    assert row["data"] is not None and "schlagloch" in row["data"]
+    assert row["data"] is not None
+    assert "schlagloch" in row["data"]
     contact = await raw_connection.fetchrow("SELECT * FROM request_contacts")
     assert (contact["email"], contact["name"]) == (SECRET_EMAIL, SECRET_NAME)
     photo = await raw_connection.fetchrow("SELECT * FROM attachments")
@@ -137,7 +145,9 @@ async def test_anonymous_report_with_a_photo_is_filed_and_followed_by_its_link(
     assert await count(raw_connection, "tracking_tokens") == 1
     mails = await emails_to(raw_connection, SECRET_EMAIL)
     assert [m["template"] for m in mails] == ["report_received"]
-    email = render_email("report_received", "de", {**mails[0]["context"], "public_url": "https://x"})
+    email = render_email(
+        "report_received", "de", {**mails[0]["context"], "public_url": "https://x"}
+    )
     assert f"https://x/tracking/{token}" in email.text  # the email opens the portal's page
 
     tracked = await browser.get(path)
@@ -147,11 +157,14 @@ async def test_anonymous_report_with_a_photo_is_filed_and_followed_by_its_link(
     assert reference.group(1) in tracked.text
     assert "Straßenschaden melden" in tracked.text
     assert "Eingegangen" in tracked.text
-    assert "Unterlage hinzugefügt" in tracked.text  # the photo in the timeline
+    assert "Foto hinzugefügt" in tracked.text  # the photo in the timeline
+    assert "Meldung abgesendet" in tracked.text
+    assert "Antragsteller" not in tracked.text
     for secret in (SECRET_EMAIL, SECRET_NAME, "Tiefes Schlagloch"):
         assert secret not in tracked.text
     english = await browser.get(path, params={"lang": "en"})
-    assert "Status of your report" in english.text and "Received" in english.text
+    assert "Status of your report" in english.text
+    assert "Received" in english.text
     api = await browser.get(f"/api/v1/tracking/{token}")
     assert api.status_code == 200
     assert api.json()["reference"] == reference.group(1)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Response, get, post
 from litestar.datastructures import UploadFile
@@ -62,6 +63,13 @@ CARRIED = ("d.", "loc.", "contact.")
 CONTACT_FIELDS = ("email", "name")
 FILE_FIELD = "file."
 Token = Annotated[str, PathParameter(max_length=128)]
+# The timeline of a report speaks of a report, and to its reporter.
+REPORT_WORDING = {
+    "event.filed": "track.event_filed",
+    "event.submitted": "track.event_submitted",
+    "event.attachment_added": "track.event_photo",
+    "actor.applicant": "track.actor_you",
+}
 
 
 def tracking_page_path(token: str) -> str:
@@ -299,6 +307,8 @@ async def report_send(web: WebPage, code: FromPath[str]) -> Response[Any]:
         view=await tracking.public_view(web.db, row, web.lang),
         link_path=tracking_page_path(token),
         link_url=tracking_page_url(web, token),
+        # The language switch cannot show this answer again: it opens the tracking page.
+        here_quoted=quote(tracking_page_path(token), safe=""),
         emailed=report.contact is not None and report.contact.email is not None,
     )
 
@@ -341,7 +351,7 @@ async def tracking_view(
         status=status,
         headers=NO_REFERRER,
         view=await tracking.public_view(web.db, row, web.lang),
-        timeline={"events": shown_events(web, service, reporter, history)},
+        timeline={"events": shown_events(web, service, reporter, history, REPORT_WORDING)},
         token=token,
         kinds=kinds,
         photo_errors=photo_errors,

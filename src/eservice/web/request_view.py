@@ -7,6 +7,7 @@ hides staff ids, ``available_for`` lists only what the caller may fire).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,13 +46,15 @@ class RequestView:
     transitions: list[TransitionOut]
 
 
-def _event_title(web: Web, service: PublishedService, event: EventOut) -> str:
+def _event_title(
+    web: Web, service: PublishedService, event: EventOut, wording: Mapping[str, str]
+) -> str:
     if event.type == "transitioned" and event.transition:
         for transition in service.workflow.transitions:
             if transition.name == event.transition:
                 return transition.label.pick(web.lang)
     key = f"event.{event.type}"
-    return web.t(key) if key in _KNOWN_EVENTS else web.t("event.other")
+    return web.t(wording.get(key, key)) if key in _KNOWN_EVENTS else web.t("event.other")
 
 
 _KNOWN_EVENTS = frozenset(
@@ -68,9 +71,15 @@ _KNOWN_ACTORS = frozenset({"applicant", "clerk", "supervisor", "client", "system
 
 
 def shown_events(
-    web: Web, service: PublishedService, person: Principal, history: list[RequestEventRow]
+    web: Web,
+    service: PublishedService,
+    person: Principal,
+    history: list[RequestEventRow],
+    wording: Mapping[str, str] | None = None,
 ) -> list[ShownEvent]:
-    """History entries as ``person`` may see them (``present_event``), titled for people."""
+    """History entries as ``person`` may see them (``present_event``), titled for people;
+    ``wording`` replaces text keys of titles and actors (e.g. a report's own words)."""
+    wording = wording or {}
     events = []
     for entry in history:
         event = present_event(entry, person)
@@ -78,8 +87,8 @@ def shown_events(
         events.append(
             ShownEvent(
                 event=event,
-                title=_event_title(web, service, event),
-                actor=web.t(f"actor.{role}"),
+                title=_event_title(web, service, event, wording),
+                actor=web.t(wording.get(f"actor.{role}", f"actor.{role}")),
                 internal=event.visibility == "internal",
             )
         )
