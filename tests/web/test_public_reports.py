@@ -195,6 +195,13 @@ async def test_invalid_report_shows_messages_at_fields_and_files_nothing(
     )
     assert forged.status_code == 400
     assert 'id="error-summary"' in forged.text
+    # Contact data the filing's bounds refuse is shown too, never dropped silently.
+    for field, value in (("contact.email", "a@"), ("contact.name", "N" * 201)):
+        answer = await browser.post(
+            FORM, **encoded([("_csrf_token", csrf_of(html)), *typed(), (field, value)])
+        )
+        assert answer.status_code == 400, field
+        assert f'href="#{field.replace(".", "-")}"' in answer.text
     assert await count(raw_connection, "requests") == 0
     assert await count(raw_connection, "request_contacts") == 0
 

@@ -114,21 +114,22 @@ def parse_contact(
     try:
         contact: ContactIn = convert(given, ContactIn)
         if contact.email is not None:
-            checked_email(contact.email, "/contact/email")
+            checked_email(contact.email, "/email")
     except ValidationFailed as exc:
-        return values, None, contact_messages(web, exc.errors)
+        errors = [FieldError("/contact" + e.pointer, e.message) for e in exc.errors]
+        return values, None, contact_messages(web, errors)
     return values, contact, {}
 
 
 def contact_messages(web: Web, errors: list[FieldError]) -> dict[str, str]:
-    """Messages at the contact fields for errors pointing at ``/contact/...``."""
+    """Messages at the contact fields for the errors pointing into ``/contact``."""
     found: dict[str, str] = {}
     for error in errors:
-        name = error.pointer.removeprefix("/contact/").split("/")[0]
-        if error.pointer.startswith("/contact") and name not in found:
-            found[name if name in CONTACT_FIELDS else "email"] = web.t(
-                "v.email" if name != "name" else "v.invalid"
-            )
+        if not error.pointer.startswith("/contact"):
+            continue
+        name = "name" if error.pointer.startswith("/contact/name") else "email"
+        if name not in found:
+            found[name] = web.t("v.email") if name == "email" else web.t("v.too_long", max=200)
     return found
 
 
