@@ -12,7 +12,22 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 
+# Route templates (Litestar's path format) whose path parameter is a secret, a tracking or
+# unsubscribe token: such a path is logged as its template instead, e.g. ``/tracking/{token}``.
+SECRET_PATH_PARAMETERS = ("{token}", "/tokens/{")
+
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+
+
+def loggable_path(path: str, template: str | None) -> str:
+    """The path as it may be logged: the route template when a path parameter is a secret.
+
+    A token in a path (``/tracking/tr_…``) is the key to what it opens; logs are read by more
+    people than the token's holder, so they never hold it.
+    """
+    if template and any(marker in template for marker in SECRET_PATH_PARAMETERS):
+        return template
+    return path
 
 
 class JsonFormatter(logging.Formatter):

@@ -19,7 +19,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Gauge, Histogram
 
-from eservice.core.logging import request_id_var
+from eservice.core.logging import loggable_path, request_id_var
 
 log = logging.getLogger("eservice.access")
 
@@ -114,7 +114,7 @@ class RequestContextMiddleware:
                     "request",
                     extra={
                         "method": method,
-                        "path": scope["path"],
+                        "path": loggable_path(scope["path"], path),
                         "status": status,
                         "duration_ms": round(seconds * 1000, 2),
                     },

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from eservice.core.bounds import loggable_error, problem_for_unstorable
 from eservice.core.errors import PROBLEM_TYPE_BASE, DomainError, FieldError
-from eservice.core.logging import request_id_var
+from eservice.core.logging import loggable_path, request_id_var
 from eservice.core.outage import unavailable_problem
 from eservice.core.pointers import msgspec_error
 
@@ -159,7 +159,9 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if expected is not None:
         return handle_exception(request, expected)
     exc_info, fields = loggable_error(exc)
-    extra = {"method": request.method, "path": request.url.path, **fields}
+    template = request.scope.get("path_template")
+    path = loggable_path(request.url.path, template if isinstance(template, str) else None)
+    extra = {"method": request.method, "path": path, **fields}
     log.error("unhandled error", exc_info=exc_info, extra=extra)
     return problem_response(
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -12,7 +12,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.catalog.service import get_published_service
+from eservice.catalog.service import PublishedService, get_published_service
 from eservice.core.config import Settings
 from eservice.core.errors import NotFound, TooManyRequests
 from eservice.identity import throttle
@@ -31,6 +31,18 @@ MAX_PUBLIC_COMMENTS = 200
 
 def tracking_url(settings: Settings, token: str) -> str:
     return settings.public_url.rstrip("/") + TRACKING_PATH + token
+
+
+async def public_service(session: AsyncSession, code: str) -> PublishedService:
+    """The current version of a service that takes reports without an account; else 404.
+
+    For pages that offer such a report before anything is filed; filing itself is refused by
+    ``service.file_request`` for any other service, whatever a page offered.
+    """
+    published = await get_published_service(session, code)
+    if not published.definition.public:
+        raise NotFound(f"The service {code!r} takes no reports without an account.")
+    return published
 
 
 async def check_public_filing_rate(session: AsyncSession, settings: Settings, address: str) -> None:

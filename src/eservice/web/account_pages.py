@@ -6,21 +6,24 @@ Every rule is the identity context's: the token endpoint's password check and th
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from litestar import Response, get, post
 from litestar.params import QueryParameter
 
-from eservice.core.errors import Conflict, ValidationFailed
+from eservice.core.errors import Conflict, NotFound, ValidationFailed
 from eservice.identity import grants, recovery, sessions, throttle
 from eservice.identity.schemas import PasswordResetConfirmIn, RegisterIn
-from eservice.web.context import safe_next
+from eservice.requests import tracking
+from eservice.web.context import Web, safe_next
 from eservice.web.deps import WebPage
 from eservice.web.forms import convert, messages_by_field, read_form, summary
 
 Next = Annotated[str | None, QueryParameter(name="next", max_length=2000, required=False)]
 Token = Annotated[str | None, QueryParameter(name="token", max_length=200, required=False)]
 Expired = Annotated[bool, QueryParameter(name="expired", required=False)]
+APPLY_PATH = re.compile(r"^/services/([A-Za-z0-9_-]{1,64})/apply$")
 REGISTER_WORDING = {
     "email": "v.email",
     "password": "v.password",
@@ -33,12 +36,29 @@ def _landing(web: WebPage, is_staff: bool) -> str:
     return "/staff" if is_staff else "/requests"
 
 
+async def report_offer(web: Web, next_path: str) -> str | None:
+    """The service a login was asked for, when it also takes reports without an account."""
+    match = APPLY_PATH.match(next_path)
+    if match is None:
+        return None
+    try:
+        return (await tracking.public_service(web.db, match.group(1))).code
+    except NotFound:
+        return None
+
+
 @get("/login", name="web-login")
 async def login_page(
     web: WebPage, next_path: Next = None, expired: Expired = False
 ) -> Response[Any]:
+    target = safe_next(next_path, "")
     return web.render(
-        "login.html", next_path=safe_next(next_path, ""), email="", errors={}, expired=expired
+        "login.html",
+        next_path=target,
+        email="",
+        errors={},
+        expired=expired,
+        report_code=await report_offer(web, target),
     )
 
 

@@ -24,7 +24,7 @@ from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.multipart import MULTIPART_OVERHEAD
 from eservice.attachments.routes import download_headers
 from eservice.attachments.uploads import IncomingUpload, upload_attachment
-from eservice.catalog.service import get_published_service
+from eservice.catalog.service import PublishedService, get_published_service
 from eservice.core.errors import (
     Conflict,
     DomainError,
@@ -41,6 +41,8 @@ from eservice.web.deps import WebPage
 # the form around it; each service's own, smaller limits are checked by the attachments context.
 WEB_UPLOAD_LIMIT = 100 * 1024 * 1024 + MULTIPART_OVERHEAD
 CHUNK = 64 * 1024
+# What an upload may be refused with, each worded for people by ``upload_error``.
+UPLOAD_REFUSALS = (PayloadTooLarge, UnsupportedMediaType, ValidationFailed, Conflict)
 Back = Annotated[str | None, QueryParameter(name="back", max_length=200, required=False)]
 
 
@@ -73,6 +75,45 @@ async def _as_api_upload(kind: str, upload: UploadFile, boundary: str) -> AsyncI
     yield f"\r\n--{boundary}--\r\n".encode()
 
 
+def document_kinds(web: Web, service: PublishedService) -> list[dict[str, Any]]:
+    """The service's document kinds with their label and limits in the page's language."""
+    limit = web.settings.max_upload_bytes
+    return [
+        {
+            "kind": d.kind,
+            "label": d.label.pick(web.lang),
+            "required": d.required,
+            "accept": ",".join(d.types),
+            "limits": web.t(
+                "docs.limits",
+                types=", ".join(t.split("/")[-1].upper() for t in d.types),
+                size=size_text(min(d.max_bytes, limit), web.lang),
+            ),
+        }
+        for d in service.definition.documents
+    ]
+
+
+async def store_browser_upload(
+    web: Web, principal: Principal, request_id: UUID, kind: str, file: UploadFile
+) -> None:
+    """Hand a browser's file to the attachments context as the API's multipart upload, so
+    that every check (caller, state, kind, size, type by content) is the API's own."""
+    boundary = secrets.token_hex(16)
+    await upload_attachment(
+        web.db,
+        settings=web.settings,
+        storage=storage_from_settings(web.settings),
+        principal=principal,
+        request_id=request_id,
+        upload=IncomingUpload(
+            chunks=_as_api_upload(kind[:64], file, boundary),
+            content_type=f"multipart/form-data; boundary={boundary}",
+            content_length=None,
+        ),
+    )
+
+
 async def documents_view(
     web: Web,
     person: Principal,
@@ -87,25 +128,11 @@ async def documents_view(
     present, _ = await attachments.list_request_attachments(
         web.db, person, row.id, cursor=None, limit=100
     )
-    limit = web.settings.max_upload_bytes
-    kinds = [
-        {
-            "kind": d.kind,
-            "label": d.label.pick(web.lang),
-            "required": d.required,
-            "limits": web.t(
-                "docs.limits",
-                types=", ".join(t.split("/")[-1].upper() for t in d.types),
-                size=size_text(min(d.max_bytes, limit), web.lang),
-            ),
-        }
-        for d in service.definition.documents
-    ]
     return web.render(
         "documents.html",
         status=status,
         row=row,
-        kinds=kinds,
+        kinds=document_kinds(web, service),
         attachments=present,
         error=error,
         back=back or f"/requests/{row.id}/review",
@@ -138,23 +165,11 @@ async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
     elif not isinstance(file, UploadFile) or not file.filename:
         error = web.t("v.required")
     else:
-        boundary = secrets.token_hex(16)
         try:
             async with web.all_or_nothing():
-                await upload_attachment(
-                    web.db,
-                    settings=web.settings,
-                    storage=storage_from_settings(web.settings),
-                    principal=person,
-                    request_id=request_id,
-                    upload=IncomingUpload(
-                        chunks=_as_api_upload(kind[:64], file, boundary),
-                        content_type=f"multipart/form-data; boundary={boundary}",
-                        content_length=None,
-                    ),
-                )
-        except (PayloadTooLarge, UnsupportedMediaType, ValidationFailed, Conflict) as exc:
-            error = _upload_error(web, exc)
+                await store_browser_upload(web, person, request_id, kind, file)
+        except UPLOAD_REFUSALS as exc:
+            error = upload_error(web, exc)
     if error is not None:
         target = safe_next(back, "") if isinstance(back, str) else ""
         return await documents_view(
@@ -165,7 +180,8 @@ async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
     return web.redirect(f"/requests/{request_id}/documents?notice=docs.uploaded{suffix}")
 
 
-def _upload_error(web: Web, exc: DomainError) -> str:
+def upload_error(web: Web, exc: DomainError) -> str:
+    """Why a file was refused, in the page's language."""
     if isinstance(exc, PayloadTooLarge):
         return web.t("v.file_too_large")
     if isinstance(exc, UnsupportedMediaType):

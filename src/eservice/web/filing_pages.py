@@ -70,6 +70,7 @@ def _render_form(
         action=action,
         version=version,
         alert=alert,
+        report_code=service.code if service.definition.public else None,
     )
 
 

@@ -18,8 +18,9 @@ MAX_VALUE = 10_000
 CSRF_FIELD = "_csrf_token"
 
 
-async def read_form(web: Web) -> FormValues:
-    """The posted fields (the CSRF middleware checked the token); oversized ones are cut."""
+async def read_pairs(web: Web) -> list[tuple[str, str]]:
+    """The posted text fields in order (the CSRF middleware checked the token; files are left
+    out); oversized ones are cut."""
     form = await web.request.form()
     pairs: list[tuple[str, str]] = []
     for name, value in form.multi_items():
@@ -28,7 +29,12 @@ async def read_form(web: Web) -> FormValues:
         pairs.append((name[:200], value[:MAX_VALUE]))
         if len(pairs) >= MAX_FIELDS:
             break
-    return FormValues(pairs)
+    return pairs
+
+
+async def read_form(web: Web) -> FormValues:
+    """The posted fields, bounded as ``read_pairs`` says."""
+    return FormValues(await read_pairs(web))
 
 
 def posted_version(form: FormValues) -> int | None:

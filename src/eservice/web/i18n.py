@@ -311,6 +311,87 @@ TEXTS: Texts = {
     "inbox.none": ("Keine Nachrichten.", "No messages."),
     "inbox.read": ("Als gelesen markieren", "Mark as read"),
     "inbox.unread": ("neu", "new"),
+    # Reports without an account and their tracking page
+    "report.without_account": ("Ohne Konto melden", "Report without an account"),
+    "report.offer": (
+        "Für diese Meldung brauchen Sie kein Benutzerkonto.",
+        "You do not need an account for this report.",
+    ),
+    "report.intro": (
+        "Sie melden ohne Benutzerkonto. Nach dem Absenden erhalten Sie einen Link, mit dem Sie "
+        "den Stand Ihrer Meldung verfolgen.",
+        "You are reporting without an account. After sending you get a link with which you can "
+        "follow your report.",
+    ),
+    "report.contact": ("Ihre Kontaktdaten", "Your contact details"),
+    "report.contact_hint": (
+        "Freiwillig. An die E-Mail-Adresse schicken wir eine Bestätigung mit dem Link zu Ihrer "
+        "Meldung und eine Nachricht, wenn sich ihr Stand ändert. Ihre Kontaktdaten sieht nur "
+        "die Verwaltung, nie die Öffentlichkeit.",
+        "Optional. We send a confirmation with the link to your report to this email address, "
+        "and a message whenever its status changes. Only the city's staff see your contact "
+        "details, never the public.",
+    ),
+    "report.contact_email": ("E-Mail-Adresse", "Email address"),
+    "report.contact_name": ("Ihr Name", "Your name"),
+    "report.no_contact": ("Keine Kontaktdaten angegeben.", "No contact details given."),
+    "report.to_review": ("Weiter zur Prüfung", "Continue to review"),
+    "report.review_title": ("Meldung prüfen und absenden", "Check and send your report"),
+    "report.review_intro": (
+        "Bitte prüfen Sie Ihre Angaben. Wenn Sie möchten, fügen Sie ein Foto hinzu; dann senden "
+        "Sie die Meldung ab.",
+        "Please check your details. Add a photo if you like; then send the report.",
+    ),
+    "report.photo_title": ("Foto hinzufügen", "Add a photo"),
+    "report.send": ("Meldung absenden", "Send report"),
+    "report.done_title": ("Ihre Meldung ist eingegangen", "Your report has been received"),
+    "report.tracking_link": ("Ihr Link zur Meldung", "Your link to the report"),
+    "report.keep_link": (
+        "Bitte speichern Sie diesen Link (zum Beispiel als Lesezeichen) oder schreiben Sie ihn "
+        "auf: Nur mit ihm sehen Sie später, wie es mit Ihrer Meldung weitergeht.",
+        "Please keep this link (as a bookmark, for example) or write it down: only with it can "
+        "you see later how your report is getting on.",
+    ),
+    "report.once": (
+        "Der Link wird nur dieses eine Mal angezeigt. Geben Sie ihn nicht weiter: Wer ihn kennt, "
+        "sieht den Stand der Meldung (nie Ihre Kontaktdaten).",
+        "The link is shown only this once. Do not pass it on: whoever has it sees the status of "
+        "the report (never your contact details).",
+    ),
+    "report.mail_sent": (
+        "Eine Bestätigung mit dem Link ist an Ihre E-Mail-Adresse unterwegs.",
+        "A confirmation with the link is on its way to your email address.",
+    ),
+    "report.throttled": (
+        "Von Ihrem Anschluss kamen in letzter Zeit zu viele Meldungen. Bitte versuchen Sie es "
+        "in {n} Minuten erneut.",
+        "Too many reports have come from your connection recently. Please try again in {n} "
+        "minutes.",
+    ),
+    "track.title": ("Stand Ihrer Meldung", "Status of your report"),
+    "track.summary": ("Ihre Meldung", "Your report"),
+    "track.event_filed": ("Meldung erfasst", "Report recorded"),
+    "track.event_submitted": ("Meldung abgesendet", "Report sent"),
+    "track.event_photo": ("Foto hinzugefügt", "Photo added"),
+    "track.actor_you": ("Sie", "You"),
+    "track.due": ("Voraussichtlich erledigt bis", "Expected to be dealt with by"),
+    "track.created": ("Gemeldet am", "Reported"),
+    "track.updated": ("Zuletzt geändert", "Last changed"),
+    "track.closed": ("Abgeschlossen am", "Closed"),
+    "track.private": (
+        "Diese Seite zeigt nur den Stand und die Antworten der Verwaltung, nie Ihre Angaben "
+        "oder Kontaktdaten.",
+        "This page shows only the status and the city's replies, never your details or "
+        "contact data.",
+    ),
+    "track.photo_intro": (
+        "Solange die Meldung noch nicht bearbeitet wird, können Sie ein Foto nachreichen.",
+        "Until the city starts working on the report, you can add a photo.",
+    ),
+    "track.not_found": (
+        "Zu diesem Link gibt es keine Meldung. Bitte prüfen Sie, ob der Link vollständig ist.",
+        "There is no report for this link. Please check that the link is complete.",
+    ),
     # Staff
     "staff.title": ("Sachbearbeitung", "Clerk console"),
     "staff.queues": ("Ihre Warteschlangen", "Your queues"),

@@ -27,6 +27,7 @@ class ServiceCard:
     fee: str | None
     days: int
     documents: list[str]
+    public: bool  # takes reports without an account
 
 
 def euros(cents: int, lang: str) -> str:
@@ -47,6 +48,7 @@ def service_card(service: PublishedService, lang: str) -> ServiceCard:
         fee=euros(definition.fee.amount_cents, lang) if definition.fee else None,
         days=definition.sla.business_days,
         documents=[d.label.pick(lang) for d in definition.documents],
+        public=definition.public,
     )
 
 

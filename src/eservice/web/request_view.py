@@ -7,6 +7,7 @@ hides staff ids, ``available_for`` lists only what the caller may fire).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from eservice.requests import service as requests
 from eservice.requests import transitions
 from eservice.requests.presenters import present_event, present_request, present_transition
 from eservice.requests.schemas import EventOut, RequestOut, TransitionOut
-from eservice.requests.tables import RequestRow
+from eservice.requests.tables import RequestEventRow, RequestRow
 from eservice.web.context import Web
 from eservice.web.schema_forms import ShownValue, readable
 
@@ -45,13 +46,15 @@ class RequestView:
     transitions: list[TransitionOut]
 
 
-def _event_title(web: Web, service: PublishedService, event: EventOut) -> str:
+def _event_title(
+    web: Web, service: PublishedService, event: EventOut, wording: Mapping[str, str]
+) -> str:
     if event.type == "transitioned" and event.transition:
         for transition in service.workflow.transitions:
             if transition.name == event.transition:
                 return transition.label.pick(web.lang)
     key = f"event.{event.type}"
-    return web.t(key) if key in _KNOWN_EVENTS else web.t("event.other")
+    return web.t(wording.get(key, key)) if key in _KNOWN_EVENTS else web.t("event.other")
 
 
 _KNOWN_EVENTS = frozenset(
@@ -67,6 +70,31 @@ _KNOWN_EVENTS = frozenset(
 _KNOWN_ACTORS = frozenset({"applicant", "clerk", "supervisor", "client", "system"})
 
 
+def shown_events(
+    web: Web,
+    service: PublishedService,
+    person: Principal,
+    history: list[RequestEventRow],
+    wording: Mapping[str, str] | None = None,
+) -> list[ShownEvent]:
+    """History entries as ``person`` may see them (``present_event``), titled for people;
+    ``wording`` replaces text keys of titles and actors (e.g. a report's own words)."""
+    wording = wording or {}
+    events = []
+    for entry in history:
+        event = present_event(entry, person)
+        role = event.actor.role if event.actor.role in _KNOWN_ACTORS else "system"
+        events.append(
+            ShownEvent(
+                event=event,
+                title=_event_title(web, service, event, wording),
+                actor=web.t(wording.get(f"actor.{role}", f"actor.{role}")),
+                internal=event.visibility == "internal",
+            )
+        )
+    return events
+
+
 async def request_view(web: Web, person: Principal, row: RequestRow) -> RequestView:
     """Everything the request page shows, read through the requests context."""
     service = await get_published_service(web.db, row.service_code, row.service_version)
@@ -75,24 +103,12 @@ async def request_view(web: Web, person: Principal, row: RequestRow) -> RequestV
         web.db, person, row.id, cursor=None, limit=ATTACHMENT_LIMIT
     )
     available, _, present = await transitions.available_for(web.db, person, row)
-    events = []
-    for entry in history:
-        event = present_event(entry, person)
-        role = event.actor.role if event.actor.role in _KNOWN_ACTORS else "system"
-        events.append(
-            ShownEvent(
-                event=event,
-                title=_event_title(web, service, event),
-                actor=web.t(f"actor.{role}"),
-                internal=event.visibility == "internal",
-            )
-        )
     return RequestView(
         request=present_request(row, service, person),
         service=service,
         service_title=service.definition.title.pick(web.lang),
         shown=readable(service.definition.form, row.data, web.t, web.lang),
-        events=events,
+        events=shown_events(web, service, person, history),
         attachments=attachments,
         transitions=[
             present_transition(t, service, present, web.lang)

@@ -24,6 +24,7 @@ from eservice.web import (
     documents_pages,
     filing_pages,
     portal_pages,
+    report_pages,
     request_pages,
     staff_pages,
 )
@@ -47,6 +48,7 @@ PAGE_MODULES = (
     filing_pages,
     documents_pages,
     request_pages,
+    report_pages,
     staff_pages,
 )
 
