@@ -188,11 +188,8 @@ TEXTS: Texts = {
         "You may not add such a document to this request.",
     ),
     "docs.add": ("Unterlage hinzufügen", "Add a document"),
-    "docs.public": (
-        "öffentlich (Antragsteller/in sieht sie)",
-        "public (the applicant sees it)",
-    ),
-    "docs.internal": ("intern (nur Verwaltung)", "internal (staff only)"),
+    "docs.public": ("für Antragsteller/in sichtbar", "visible to the applicant"),
+    "docs.internal": ("nur für die Verwaltung (intern)", "staff only (internal)"),
     "docs.to_review": ("Weiter zur Prüfung", "Continue to review"),
     "review.title": ("Angaben prüfen und absenden", "Check and submit"),
     "review.intro": (
