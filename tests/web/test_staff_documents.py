@@ -70,6 +70,11 @@ async def test_clerk_attaches_internal_and_public_documents_the_citizen_sees_onl
     url = f"/staff/requests/{request['id']}"
     await log_in(browser, clerk.email or "", clerk.password or "")
     page = await browser.get(url)
+    # The form data reads as the schema's titles, also for choices (x-enum-titles), not codes.
+    assert "<dt>Verhältnis zum Fahrzeug</dt>\n  <dd>Halterin oder Halter</dd>" in page.text
+    assert "<dd>12 Monate</dd>" in page.text
+    english = await browser.get(url, params={"lang": "en"})
+    assert "<dd>Registered keeper</dd>" in english.text
     assert "Unterlage hinzufügen" in page.text
     assert "Erlaubt: PDF, JPEG, PNG; höchstens 10 MB." in page.text  # the kind's limits
     assert 'enctype="multipart/form-data"' in page.text
