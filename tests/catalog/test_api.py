@@ -212,3 +212,18 @@ async def test_form_labels_follow_the_language_without_translation_keys(client: 
     for schema in (english, german):
         assert "x-title-en" not in str(schema)
         assert schema["examples"] == german["examples"]
+
+
+async def test_enum_titles_are_served_inside_the_form_in_both_languages(client: Client) -> None:
+    import json
+
+    from tests.conftest import REPO
+
+    path = REPO / "services" / "strassenschaden.v1.form.json"
+    in_file = json.loads(path.read_text(encoding="utf-8"))["properties"]["kategorie"]
+    for lang in ("de", "en"):
+        served = (await client.get(f"/api/v1/services/strassenschaden?lang={lang}")).json()
+        kategorie = served["form_schema"]["properties"]["kategorie"]
+        assert kategorie["enum"] == in_file["enum"]
+        assert kategorie["x-enum-titles"] == in_file["x-enum-titles"]
+        assert kategorie["x-enum-titles"]["en"]["schlagloch"] == "Pothole"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from eservice.catalog.files import Problem, check_catalog, read_catalog
@@ -322,6 +324,38 @@ def test_form_titles_without_english_version_are_reported(catalog_copy: CatalogC
     assert problem == Problem(
         PARKING_FORM, "/properties/plz/title", "'title' needs an English version in 'x-title-en'"
     )
+
+
+def test_an_enum_value_without_a_title_is_reported(catalog_copy: CatalogCopy) -> None:
+    def drop(form: dict[str, Any]) -> None:
+        del form["properties"]["haltereigenschaft"]["x-enum-titles"]["en"]["leasing"]
+
+    catalog_copy.edit_json(PARKING_FORM, drop)
+    problem = only(check_catalog(catalog_copy.root))
+    assert problem == Problem(
+        PARKING_FORM,
+        "/properties/haltereigenschaft/x-enum-titles/en",
+        "enum value 'leasing' has no 'en' title",
+    )
+
+
+def test_an_enum_without_titles_is_reported(catalog_copy: CatalogCopy) -> None:
+    catalog_copy.edit_json(
+        PARKING_FORM, lambda f: f["properties"]["laufzeit_monate"].pop("x-enum-titles")
+    )
+    problem = only(check_catalog(catalog_copy.root))
+    assert problem.location == "/properties/laufzeit_monate/enum"
+    assert "an enum needs 'x-enum-titles'" in problem.message
+
+
+def test_a_title_for_an_unknown_enum_value_is_reported(catalog_copy: CatalogCopy) -> None:
+    def add(form: dict[str, Any]) -> None:
+        form["properties"]["parkzone"]["x-enum-titles"]["de"]["Z9"] = "Zone Z9"
+
+    catalog_copy.edit_json(PARKING_FORM, add)
+    problem = only(check_catalog(catalog_copy.root))
+    assert problem.location == "/properties/parkzone/x-enum-titles/de/Z9"
+    assert problem.message.startswith("'Z9' is not a value of the enum (A1, A2,")
 
 
 def test_email_text_for_an_unknown_event_type_is_reported(catalog_copy: CatalogCopy) -> None:

@@ -121,6 +121,21 @@ async def test_an_invalid_catalogue_publishes_nothing(
     assert await count(rollback_session, "service_versions") == 6
 
 
+async def test_a_form_with_an_untitled_enum_value_is_not_loaded(
+    rollback_session: AsyncSession, catalog_copy: CatalogCopy
+) -> None:
+    add_version_2(catalog_copy)
+    catalog_copy.replace(
+        "services/bewohnerparkausweis.v2.form.json", '"halter": "Halterin oder Halter", ', ""
+    )
+    with pytest.raises(CatalogInvalid) as invalid:
+        await load_catalog(rollback_session, catalog_copy.root)
+    assert [(p.location, p.message) for p in invalid.value.problems] == [
+        ("/properties/haltereigenschaft/x-enum-titles/de", "enum value 'halter' has no 'de' title")
+    ]
+    assert await count(rollback_session, "service_versions") == 6
+
+
 async def test_unknown_service_code_or_version_is_not_found(rollback_session: AsyncSession) -> None:
     with pytest.raises(NotFound, match="no service 'fischereischein'"):
         await get_published_service(rollback_session, "fischereischein")

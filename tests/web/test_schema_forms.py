@@ -9,11 +9,18 @@ from typing import Any
 
 import jinja2
 import pytest
+from markupsafe import escape
 
 from eservice.catalog.forms import compile_form, data_errors
 from eservice.core.errors import FieldError
 from eservice.web.i18n import translator
-from eservice.web.schema_forms import FormValues, build_fields, field_messages, parse_form
+from eservice.web.schema_forms import (
+    FormValues,
+    build_fields,
+    field_messages,
+    parse_form,
+    readable,
+)
 from eservice.web.templating import TEMPLATE_DIR
 from tests.web.html_forms import submitted
 
@@ -71,6 +78,52 @@ def test_every_control_has_a_label_and_optional_ones_are_marked(path: Path) -> N
     assert set(controls) <= labelled
     optional = set(schema["properties"]) - set(schema["required"])
     assert html.count("kern-label__optional") == len(optional)
+
+
+def enums(node: Any) -> list[dict[str, Any]]:
+    """Every node of a schema that has an enum (properties, items, nested objects)."""
+    found = [node] if isinstance(node, dict) and "enum" in node else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in ("examples", "enum", "x-enum-titles", "default"):
+                found.extend(enums(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(enums(value))
+    return found
+
+
+@pytest.mark.parametrize("path", FORMS, ids=lambda p: p.name.split(".")[0])
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_every_choice_is_shown_with_its_title_not_its_code(path: Path, lang: str) -> None:
+    schema = json.loads(path.read_text())
+    html = render(schema, lang, None)
+    labels = re.findall(r'<label class="kern-label" for="[^"]+">([^<]+)</label>', html)
+    labels += re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>', html)
+    nodes = enums(schema)
+    assert nodes
+    for node in nodes:
+        for value in node["enum"]:
+            title = node["x-enum-titles"][lang][str(value)]
+            assert html.count(f">{escape(title)}<") >= 1, title
+        raw = {str(v) for v in node["enum"]} - set(node["x-enum-titles"][lang].values())
+        assert raw.isdisjoint(labels)
+
+
+@pytest.mark.parametrize(("path", "index"), EXAMPLES)
+def test_filed_choices_read_as_their_titles(path: Path, index: int) -> None:
+    schema = json.loads(path.read_text())
+    example = schema["examples"][index]
+    for lang in ("de", "en"):
+        shown = {s.label: s.text for s in readable(schema, example, translator(lang), lang)}
+        for key, node in schema["properties"].items():
+            choices = node.get("items", node)
+            if key not in example or "enum" not in choices:
+                continue
+            titles = choices["x-enum-titles"][lang]
+            values = example[key] if isinstance(example[key], list) else [example[key]]
+            label = node["x-title-en"] if lang == "en" else node["title"]
+            assert shown[label] == ", ".join(titles[str(v)] for v in values)
 
 
 def test_an_empty_form_gets_messages_at_every_required_field_in_both_languages() -> None:

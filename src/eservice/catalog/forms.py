@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema_rs
@@ -15,8 +16,12 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 FormProblem = tuple[str, str]
 # German texts are "title" and "description"; their English versions sit next to them.
 TRANSLATED = {"title": "x-title-en", "description": "x-description-en"}
+# The titles people read for an enum's values: {"de": {code: title}, "en": {code: title}}
+# next to the "enum" they name. JSON Schema ignores unknown keywords, so validation does too.
+ENUM_TITLES = "x-enum-titles"
+TITLE_LANGUAGES = ("de", "en")
 # Keywords whose values are data, not schema: never translated.
-_DATA_KEYWORDS = frozenset({"examples", "enum", "const", "default"})
+_DATA_KEYWORDS = frozenset({"examples", "enum", "const", "default", ENUM_TITLES})
 
 
 def compile_form(schema: dict[str, Any]) -> jsonschema_rs.Draft202012Validator:
@@ -78,6 +83,7 @@ def form_problems(schema: object) -> list[FormProblem]:
         (where, f"{key!r} needs an English version in {TRANSLATED[key]!r}")
         for where, key in _untranslated(schema, "")
     )
+    problems.extend(_enum_title_problems(schema, ""))
     examples = schema.get("examples")
     if not isinstance(examples, list) or not examples:
         problems.append(("/examples", 'the form needs "examples" with at least one valid filing'))
@@ -107,6 +113,27 @@ def localise(node: Any, lang: str) -> Any:
             if isinstance(node.get(translation), str):
                 out[key] = node[translation]
     return out
+
+
+def enum_code(value: object) -> str:
+    """An enum value as a key of ``x-enum-titles``: a string itself, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def enum_titles(node: Mapping[str, Any], lang: str) -> list[str] | None:
+    """The titles of ``node``'s enum values in ``lang``, in enum order; None without titles.
+
+    A checked form has a title for every value in both languages; a value missing from an
+    unchecked schema falls back to its code.
+    """
+    values = node.get("enum")
+    titles = node.get(ENUM_TITLES)
+    if not isinstance(values, list) or not isinstance(titles, dict):
+        return None
+    picked = titles.get(lang if lang in TITLE_LANGUAGES else TITLE_LANGUAGES[0])
+    if not isinstance(picked, dict):
+        return None
+    return [str(picked.get(enum_code(value), enum_code(value))) for value in values]
 
 
 def form_fields(schema: dict[str, Any]) -> set[str]:
@@ -139,3 +166,50 @@ def _untranslated(node: object, where: str) -> Iterator[tuple[str, str]]:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             yield from _untranslated(value, json_pointer([i], where))
+
+
+def _enum_title_problems(node: object, where: str) -> Iterator[FormProblem]:
+    """Every enum needs a title for each value in German and English, and no other titles."""
+    if isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _enum_title_problems(value, json_pointer([i], where))
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key not in _DATA_KEYWORDS:
+            yield from _enum_title_problems(value, json_pointer([key], where))
+    values, titles = node.get("enum"), node.get(ENUM_TITLES)
+    here = json_pointer([ENUM_TITLES], where)
+    if not isinstance(values, list):
+        if ENUM_TITLES in node:
+            yield here, f"{ENUM_TITLES!r} belongs next to an 'enum'"
+        return
+    if not isinstance(titles, dict):
+        yield (
+            json_pointer(["enum"], where),
+            f"an enum needs {ENUM_TITLES!r}: "
+            '{"de": {value: title, ...}, "en": {value: title, ...}}',
+        )
+        return
+    yield from (
+        (json_pointer([lang], here), f"unknown language {lang!r} (use 'de' and 'en')")
+        for lang in titles
+        if lang not in TITLE_LANGUAGES
+    )
+    codes = [enum_code(value) for value in values]
+    for lang in TITLE_LANGUAGES:
+        named = titles.get(lang)
+        if not isinstance(named, dict):
+            yield json_pointer([lang], here), f"needs the {lang!r} titles as an object"
+            continue
+        for code in codes:
+            title = named.get(code)
+            if not isinstance(title, str) or not title.strip():
+                yield json_pointer([lang], here), f"enum value {code!r} has no {lang!r} title"
+        for code in named:
+            if code not in codes:
+                yield (
+                    json_pointer([lang, code], here),
+                    f"{code!r} is not a value of the enum ({', '.join(codes)})",
+                )

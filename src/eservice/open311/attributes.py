@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from eservice.catalog.forms import enum_titles
 from eservice.open311.schemas import Attribute, AttributeValue
 
 # A string field allowing more than this many characters is a multi-line ``text``.
@@ -43,9 +44,12 @@ def _title(node: Mapping[str, Any], lang: str, fallback: str) -> str:
 
 def _choices(node: Mapping[str, Any], lang: str) -> list[AttributeValue] | None:
     if isinstance(node.get("enum"), list):
+        titles = enum_titles(node, lang) or [
+            str(v).replace("_", " ").capitalize() for v in node["enum"]
+        ]
         return [
-            AttributeValue(key=str(v), name=str(v).replace("_", " ").capitalize())
-            for v in node["enum"]
+            AttributeValue(key=str(v), name=title)
+            for v, title in zip(node["enum"], titles, strict=True)
         ]
     options = node.get("oneOf")
     if isinstance(options, list) and all(isinstance(o, dict) and "const" in o for o in options):

@@ -23,11 +23,13 @@ from eservice.attachments import service as attachments
 from eservice.attachments.backends import storage_from_settings
 from eservice.attachments.multipart import MULTIPART_OVERHEAD
 from eservice.attachments.routes import download_headers
+from eservice.attachments.schemas import AttachmentOut
 from eservice.attachments.uploads import IncomingUpload, upload_attachment
 from eservice.catalog.service import PublishedService, get_published_service
 from eservice.core.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
@@ -36,36 +38,31 @@ from eservice.identity.principal import Principal
 from eservice.requests import service as requests
 from eservice.web.context import Web, safe_next
 from eservice.web.deps import WebPage
+from eservice.web.request_view import document_kinds
 
 # The largest document any service may take (catalog.definitions.DocumentRequirement), plus
 # the form around it; each service's own, smaller limits are checked by the attachments context.
 WEB_UPLOAD_LIMIT = 100 * 1024 * 1024 + MULTIPART_OVERHEAD
+# What an upload may be refused with, shown at the file field (anything else is an error page).
+UPLOAD_REFUSALS = (PayloadTooLarge, UnsupportedMediaType, ValidationFailed, Conflict, Forbidden)
 CHUNK = 64 * 1024
 # What an upload may be refused with, each worded for people by ``upload_error``.
 UPLOAD_REFUSALS = (PayloadTooLarge, UnsupportedMediaType, ValidationFailed, Conflict)
 Back = Annotated[str | None, QueryParameter(name="back", max_length=200, required=False)]
 
 
-def size_text(size: int, lang: str) -> str:
-    if size >= 1024 * 1024:
-        value = (
-            f"{size / (1024 * 1024):.0f} MB"
-            if size % (1024 * 1024) == 0
-            else f"{size / (1024 * 1024):.1f} MB"
-        )
-    else:
-        value = f"{max(1, size // 1024)} KB"
-    return value.replace(".", ",") if lang == "de" else value
-
-
 def _quoted(value: str) -> str:
     return value.replace("\\", "_").replace('"', "_").replace("\r", "_").replace("\n", "_")
 
 
-async def _as_api_upload(kind: str, upload: UploadFile, boundary: str) -> AsyncIterator[bytes]:
-    """The browser's file as the API's multipart body: fields ``kind`` and ``file`` only."""
+async def _as_api_upload(
+    kind: str, visibility: str, upload: UploadFile, boundary: str
+) -> AsyncIterator[bytes]:
+    """The browser's file as the API's multipart body: ``kind``, ``visibility`` and ``file``."""
     yield (
         f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\n{kind}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="visibility"\r\n\r\n'
+        f"{visibility}\r\n"
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
         f'filename="{_quoted(upload.filename or "upload")}"\r\n'
         f"Content-Type: {_quoted(upload.content_type or 'application/octet-stream')}\r\n\r\n"
@@ -159,6 +156,7 @@ async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
     kind = form.get("kind")
     file = form.get("file")
     back = form.get("back")
+<<<<<<< HEAD
     error: str | None = None
     if not isinstance(kind, str) or not kind:
         error = web.t("v.choose")
@@ -170,6 +168,9 @@ async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
                 await store_browser_upload(web, person, request_id, kind, file)
         except UPLOAD_REFUSALS as exc:
             error = upload_error(web, exc)
+=======
+    error = await upload_posted(web, person, request_id, kind, file, "public")
+>>>>>>> web-console
     if error is not None:
         target = safe_next(back, "") if isinstance(back, str) else ""
         return await documents_view(
@@ -180,14 +181,69 @@ async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
     return web.redirect(f"/requests/{request_id}/documents?notice=docs.uploaded{suffix}")
 
 
+<<<<<<< HEAD
 def upload_error(web: Web, exc: DomainError) -> str:
     """Why a file was refused, in the page's language."""
+=======
+async def upload_posted(  # noqa: PLR0917 - the posted form's fields
+    web: Web,
+    person: Principal,
+    request_id: UUID,
+    kind: object,
+    file: object,
+    visibility: str,
+) -> str | None:
+    """Store the posted file (a step of its own: a refusal leaves nothing behind); None when
+    stored, else the message for the file field."""
+    if not isinstance(kind, str) or not kind:
+        return web.t("v.choose")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return web.t("v.required")
+    try:
+        async with web.all_or_nothing():
+            await upload_document(web, person, request_id, kind, file, visibility)
+    except UPLOAD_REFUSALS as exc:
+        return upload_error(web, exc)
+    return None
+
+
+async def upload_document(  # noqa: PLR0917 - the page's upload, as the API's form fields
+    web: Web,
+    person: Principal,
+    request_id: UUID,
+    kind: str,
+    file: UploadFile,
+    visibility: str,
+) -> AttachmentOut:
+    """Store one browser-posted file through the attachments context, exactly as the API
+    does (who may upload now, kind, visibility, size, type by content); raises its refusals
+    (``UPLOAD_REFUSALS`` among them) in the caller's transaction."""
+    boundary = secrets.token_hex(16)
+    return await upload_attachment(
+        web.db,
+        settings=web.settings,
+        storage=storage_from_settings(web.settings),
+        principal=person,
+        request_id=request_id,
+        upload=IncomingUpload(
+            chunks=_as_api_upload(kind[:64], _quoted(visibility[:16]), file, boundary),
+            content_type=f"multipart/form-data; boundary={boundary}",
+            content_length=None,
+        ),
+    )
+
+
+def upload_error(web: Web, exc: DomainError) -> str:
+    """A refused upload worded for people."""
+>>>>>>> web-console
     if isinstance(exc, PayloadTooLarge):
         return web.t("v.file_too_large")
     if isinstance(exc, UnsupportedMediaType):
         return web.t("v.file_type")
     if isinstance(exc, Conflict):
         return web.t("req.not_possible")
+    if isinstance(exc, Forbidden):
+        return web.t("docs.not_allowed")
     return web.t("v.invalid")
 
 

@@ -182,6 +182,14 @@ TEXTS: Texts = {
     "docs.upload": ("Hochladen", "Upload"),
     "docs.uploaded": ("Die Datei ist hochgeladen.", "The file has been uploaded."),
     "docs.none": ("Noch keine Unterlagen.", "No documents yet."),
+    "docs.needed": ("Bitte laden Sie diese Unterlage hoch.", "Please upload this document."),
+    "docs.not_allowed": (
+        "Sie dürfen diesem Antrag keine solche Unterlage hinzufügen.",
+        "You may not add such a document to this request.",
+    ),
+    "docs.add": ("Unterlage hinzufügen", "Add a document"),
+    "docs.public": ("für Antragsteller/in sichtbar", "visible to the applicant"),
+    "docs.internal": ("nur für die Verwaltung (intern)", "staff only (internal)"),
     "docs.to_review": ("Weiter zur Prüfung", "Continue to review"),
     "review.title": ("Angaben prüfen und absenden", "Check and submit"),
     "review.intro": (
@@ -444,7 +452,6 @@ TEXTS: Texts = {
     "staff.open_request": ("Antrag {ref} öffnen", "Open request {ref}"),
     "staff.claimed": ("Sie bearbeiten jetzt {ref}.", "You are now working on {ref}."),
     "staff.download": ("Herunterladen", "Download"),
-    "staff.needs_docs": ("Benötigt Unterlagen: {docs}", "Needs documents: {docs}"),
     "staff.field": ("Feld „{name}“", "Field “{name}”"),
 }
 

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, QueryParameter
 
 from eservice.core.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     PreconditionFailed,
     PreconditionRequired,
@@ -22,9 +24,16 @@ from eservice.queues.service import list_requests
 from eservice.requests import service as requests
 from eservice.requests import transitions
 from eservice.requests.presenters import present_requests, services_for
+from eservice.requests.requirements import missing_documents
 from eservice.requests.schemas import CommentIn, TransitionIn
 from eservice.web.context import Web
 from eservice.web.deps import WebPage
+from eservice.web.documents_pages import (
+    UPLOAD_REFUSALS,
+    WEB_UPLOAD_LIMIT,
+    upload_document,
+    upload_error,
+)
 from eservice.web.forms import posted_version, read_form
 from eservice.web.request_view import request_view, transition_data
 
@@ -79,18 +88,33 @@ async def comment(web: WebPage, request_id: FromPath[UUID]) -> Any:
 
 
 async def fire_from_form(web: Web, request_id: UUID) -> tuple[str | None, dict[str, str], int]:
-    """Fire the posted transition; (alert, field errors, status) when it did not happen."""
+    """Fire the posted transition; (alert, field errors, status) when it did not happen.
+
+    The documents the transition still needs may come with it (file fields ``doc.<kind>``):
+    they are uploaded through the attachments context first, in the same step, so a refused
+    transition keeps none of them and a refused file fires nothing.
+    """
     person = web.require_person()
     form = await read_form(web)
     name = form.get("transition")[:64]
     version = posted_version(form)
     comment = form.get("comment").strip() or None
     row = await requests.get_request_for(web.db, person, request_id)
-    available, _, _ = await transitions.available_for(web.db, person, row)
-    fields = next((list(t.requires.fields) for t in available if t.name == name), [])
+    available, service, present = await transitions.available_for(web.db, person, row)
+    chosen = next((t for t in available if t.name == name), None)
+    fields = list(chosen.requires.fields) if chosen else []
     values = {f: form.get(f"td.{f}").strip() for f in fields}
+    needed = missing_documents(service, name, present) if chosen else []
+    posted = await web.request.form()
+    files = [(kind, posted.get(f"doc.{kind}")) for kind in needed]
+    uploading: str | None = None
     try:
         async with web.all_or_nothing():
+            for kind, file in files:
+                if isinstance(file, UploadFile) and file.filename:
+                    uploading = kind
+                    await upload_document(web, person, request_id, kind, file, "public")
+            uploading = None
             await transitions.fire_transition(
                 web.db,
                 web.settings,
@@ -101,21 +125,38 @@ async def fire_from_form(web: Web, request_id: UUID) -> tuple[str | None, dict[s
                     transition=name, comment=comment, data=transition_data(fields, values)
                 ),
             )
-    except (PreconditionFailed, PreconditionRequired):
-        return web.t("req.stale"), {}, 409
-    except ValidationFailed as exc:
-        errors = {
-            e.pointer.rsplit("/", 1)[-1]: web.t("v.required")
-            for e in exc.errors
-            if e.pointer.startswith(("/data/", "/comment"))
-        }
-        return web.t("v.required"), {f"{name}.{k}": v for k, v in errors.items()}, 400
-    except (Conflict, Forbidden):
-        return web.t("req.not_possible"), {}, 409
+    except UPLOAD_REFUSALS as exc:
+        if uploading is not None:
+            return upload_error(web, exc), {f"{name}.doc.{uploading}": upload_error(web, exc)}, 400
+        return _refusal(web, exc, name)
+    except (PreconditionFailed, PreconditionRequired) as exc:
+        return _refusal(web, exc, name)
     return None, {}, 200
 
 
-@post("/requests/{request_id:uuid}/transitions", name="web-transition", status_code=200)
+def _refusal(web: Web, exc: DomainError, name: str) -> tuple[str, dict[str, str], int]:
+    """A transition the workflow refused: the alert, messages at the fields, the status."""
+    if isinstance(exc, (PreconditionFailed, PreconditionRequired)):
+        return web.t("req.stale"), {}, 409
+    if isinstance(exc, ValidationFailed):
+        errors: dict[str, str] = {}
+        for e in exc.errors:
+            if e.pointer.startswith(("/data/", "/comment")):
+                errors[f"{name}.{e.pointer.rsplit('/', 1)[-1]}"] = web.t("v.required")
+            elif e.pointer.startswith("/documents/"):
+                errors[f"{name}.doc.{e.pointer.rsplit('/', 1)[-1]}"] = web.t("docs.needed")
+        return web.t("v.required"), errors, 400
+    if isinstance(exc, (Conflict, Forbidden)):
+        return web.t("req.not_possible"), {}, 409
+    raise exc
+
+
+@post(
+    "/requests/{request_id:uuid}/transitions",
+    name="web-transition",
+    status_code=200,
+    request_max_body_size=WEB_UPLOAD_LIMIT,
+)
 async def transition(web: WebPage, request_id: FromPath[UUID]) -> Any:
     web.require_citizen()
     alert, errors, status = await fire_from_form(web, request_id)

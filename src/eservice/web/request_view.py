@@ -28,6 +28,47 @@ ATTACHMENT_LIMIT = 100
 
 
 @dataclass
+class DocumentKind:
+    """A document kind of the service, with its limits worded for people."""
+
+    kind: str
+    label: str
+    required: bool
+    limits: str
+
+
+def size_text(size: int, lang: str) -> str:
+    if size >= 1024 * 1024:
+        value = (
+            f"{size / (1024 * 1024):.0f} MB"
+            if size % (1024 * 1024) == 0
+            else f"{size / (1024 * 1024):.1f} MB"
+        )
+    else:
+        value = f"{max(1, size // 1024)} KB"
+    return value.replace(".", ",") if lang == "de" else value
+
+
+def document_kinds(web: Web, service: PublishedService) -> list[DocumentKind]:
+    """The kinds the service takes, each with the types and the size the upload accepts
+    (the kind's own limit, never more than the installation's)."""
+    limit = web.settings.max_upload_bytes
+    return [
+        DocumentKind(
+            kind=d.kind,
+            label=d.label.pick(web.lang),
+            required=d.required,
+            limits=web.t(
+                "docs.limits",
+                types=", ".join(t.split("/")[-1].upper() for t in d.types),
+                size=size_text(min(d.max_bytes, limit), web.lang),
+            ),
+        )
+        for d in service.definition.documents
+    ]
+
+
+@dataclass
 class ShownEvent:
     event: EventOut
     title: str
@@ -44,6 +85,11 @@ class RequestView:
     events: list[ShownEvent]
     attachments: list[AttachmentOut]
     transitions: list[TransitionOut]
+    kinds: list[DocumentKind]
+
+    def kind(self, code: str) -> DocumentKind | None:
+        """The document kind ``code`` of the service (with its limits), if it has one."""
+        return next((k for k in self.kinds if k.kind == code), None)
 
 
 def _event_title(
@@ -115,6 +161,7 @@ async def request_view(web: Web, person: Principal, row: RequestRow) -> RequestV
             for t in available
             if t.name != "submit"
         ],
+        kinds=document_kinds(web, service),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from eservice.catalog.forms import enum_titles
 from eservice.core.errors import FieldError
 from eservice.core.pointers import json_pointer
 from eservice.web.i18n import Translator
@@ -89,10 +90,11 @@ def _text(node: Mapping[str, Any], key: str, lang: str) -> str | None:
 
 
 def _option_labels(node: Mapping[str, Any], values: list[Any], lang: str) -> list[str]:
-    titles = node.get("x-enum-titles-en" if lang == "en" else "x-enum-titles")
-    if isinstance(titles, list) and len(titles) == len(values):
-        return [str(title) for title in titles]
-    # Without titles, the stored code is shown, readable: "dauerhaft_ueberlassen".
+    """The people's titles of an enum's values (``x-enum-titles``, checked at catalogue load)."""
+    titles = enum_titles(node, lang)
+    if titles is not None:
+        return titles
+    # A schema the catalogue did not check (none published): the code, made readable.
     return [str(value).replace("_", " ") for value in values]
 
 

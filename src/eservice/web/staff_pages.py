@@ -31,6 +31,7 @@ from eservice.requests.presenters import present_requests, services_for
 from eservice.requests.schemas import CommentIn, Visibility
 from eservice.web.context import Web
 from eservice.web.deps import WebPage
+from eservice.web.documents_pages import WEB_UPLOAD_LIMIT, upload_posted
 from eservice.web.forms import posted_version, read_form
 from eservice.web.request_pages import fire_from_form
 from eservice.web.request_view import request_view
@@ -180,7 +181,12 @@ async def staff_request(web: WebPage, request_id: FromPath[UUID]) -> Response[An
     return await _staff_request_page(web, person, request_id)
 
 
-@post("/staff/requests/{request_id:uuid}/transitions", name="web-staff-fire", status_code=200)
+@post(
+    "/staff/requests/{request_id:uuid}/transitions",
+    name="web-staff-fire",
+    status_code=200,
+    request_max_body_size=WEB_UPLOAD_LIMIT,
+)
 async def staff_transition(web: WebPage, request_id: FromPath[UUID]) -> Any:
     person = web.require_staff()
     alert, errors, status = await fire_from_form(web, request_id)
@@ -204,6 +210,33 @@ async def staff_comment(web: WebPage, request_id: FromPath[UUID]) -> Any:
     row = await requests.get_request_for(web.db, person, request_id)
     await requests.add_comment(web.db, person, row, CommentIn(body=body, visibility=visibility))
     return web.redirect(f"/staff/requests/{request_id}?notice=req.comment_sent#history")
+
+
+@post(
+    "/staff/requests/{request_id:uuid}/documents",
+    name="web-staff-upload",
+    status_code=200,
+    request_max_body_size=WEB_UPLOAD_LIMIT,
+)
+async def staff_upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
+    """A document from the clerk: public (the applicant sees it) or internal, as the API
+    allows staff; every check is the attachments context's."""
+    person = web.require_staff()
+    form = await web.request.form()
+    visibility = form.get("visibility")
+    error = await upload_posted(
+        web,
+        person,
+        request_id,
+        form.get("kind"),
+        form.get("file"),
+        visibility if isinstance(visibility, str) else "",
+    )
+    if error is not None:
+        return await _staff_request_page(
+            web, person, request_id, status=400, errors={"upload-file": error}
+        )
+    return web.redirect(f"/staff/requests/{request_id}?notice=docs.uploaded#docs-h")
 
 
 @post("/staff/requests/{request_id:uuid}/assignee", name="web-staff-assign", status_code=200)
@@ -275,6 +308,7 @@ routes = [
     staff_request,
     staff_transition,
     staff_comment,
+    staff_upload,
     staff_assign,
     supervisor,
 ]
