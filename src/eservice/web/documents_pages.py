@@ -25,7 +25,7 @@ from eservice.attachments.multipart import MULTIPART_OVERHEAD
 from eservice.attachments.routes import download_headers
 from eservice.attachments.schemas import AttachmentOut
 from eservice.attachments.uploads import IncomingUpload, upload_attachment
-from eservice.catalog.service import PublishedService, get_published_service
+from eservice.catalog.service import get_published_service
 from eservice.core.errors import (
     Conflict,
     DomainError,
@@ -43,11 +43,10 @@ from eservice.web.request_view import document_kinds
 # The largest document any service may take (catalog.definitions.DocumentRequirement), plus
 # the form around it; each service's own, smaller limits are checked by the attachments context.
 WEB_UPLOAD_LIMIT = 100 * 1024 * 1024 + MULTIPART_OVERHEAD
-# What an upload may be refused with, shown at the file field (anything else is an error page).
+# What an upload may be refused with, shown at the file field worded by ``upload_error``
+# (anything else is an error page).
 UPLOAD_REFUSALS = (PayloadTooLarge, UnsupportedMediaType, ValidationFailed, Conflict, Forbidden)
 CHUNK = 64 * 1024
-# What an upload may be refused with, each worded for people by ``upload_error``.
-UPLOAD_REFUSALS = (PayloadTooLarge, UnsupportedMediaType, ValidationFailed, Conflict)
 Back = Annotated[str | None, QueryParameter(name="back", max_length=200, required=False)]
 
 
@@ -70,45 +69,6 @@ async def _as_api_upload(
     while chunk := await upload.read(CHUNK):
         yield chunk
     yield f"\r\n--{boundary}--\r\n".encode()
-
-
-def document_kinds(web: Web, service: PublishedService) -> list[dict[str, Any]]:
-    """The service's document kinds with their label and limits in the page's language."""
-    limit = web.settings.max_upload_bytes
-    return [
-        {
-            "kind": d.kind,
-            "label": d.label.pick(web.lang),
-            "required": d.required,
-            "accept": ",".join(d.types),
-            "limits": web.t(
-                "docs.limits",
-                types=", ".join(t.split("/")[-1].upper() for t in d.types),
-                size=size_text(min(d.max_bytes, limit), web.lang),
-            ),
-        }
-        for d in service.definition.documents
-    ]
-
-
-async def store_browser_upload(
-    web: Web, principal: Principal, request_id: UUID, kind: str, file: UploadFile
-) -> None:
-    """Hand a browser's file to the attachments context as the API's multipart upload, so
-    that every check (caller, state, kind, size, type by content) is the API's own."""
-    boundary = secrets.token_hex(16)
-    await upload_attachment(
-        web.db,
-        settings=web.settings,
-        storage=storage_from_settings(web.settings),
-        principal=principal,
-        request_id=request_id,
-        upload=IncomingUpload(
-            chunks=_as_api_upload(kind[:64], file, boundary),
-            content_type=f"multipart/form-data; boundary={boundary}",
-            content_length=None,
-        ),
-    )
 
 
 async def documents_view(
@@ -156,21 +116,7 @@ async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
     kind = form.get("kind")
     file = form.get("file")
     back = form.get("back")
-<<<<<<< HEAD
-    error: str | None = None
-    if not isinstance(kind, str) or not kind:
-        error = web.t("v.choose")
-    elif not isinstance(file, UploadFile) or not file.filename:
-        error = web.t("v.required")
-    else:
-        try:
-            async with web.all_or_nothing():
-                await store_browser_upload(web, person, request_id, kind, file)
-        except UPLOAD_REFUSALS as exc:
-            error = upload_error(web, exc)
-=======
     error = await upload_posted(web, person, request_id, kind, file, "public")
->>>>>>> web-console
     if error is not None:
         target = safe_next(back, "") if isinstance(back, str) else ""
         return await documents_view(
@@ -181,10 +127,6 @@ async def upload(web: WebPage, request_id: FromPath[UUID]) -> Any:
     return web.redirect(f"/requests/{request_id}/documents?notice=docs.uploaded{suffix}")
 
 
-<<<<<<< HEAD
-def upload_error(web: Web, exc: DomainError) -> str:
-    """Why a file was refused, in the page's language."""
-=======
 async def upload_posted(  # noqa: PLR0917 - the posted form's fields
     web: Web,
     person: Principal,
@@ -235,7 +177,6 @@ async def upload_document(  # noqa: PLR0917 - the page's upload, as the API's fo
 
 def upload_error(web: Web, exc: DomainError) -> str:
     """A refused upload worded for people."""
->>>>>>> web-console
     if isinstance(exc, PayloadTooLarge):
         return web.t("v.file_too_large")
     if isinstance(exc, UnsupportedMediaType):

@@ -6,7 +6,7 @@ Every rule is the requests context's, exactly as for the JSON API's filing witho
 ``service.check_form`` checks the form before the review (the same check filing makes),
 ``tracking.file_public_report`` files (the throttle per client address, the public-service
 check, the token, the contact's confirmation email), and photos are the API's upload by token:
-``documents_pages.store_browser_upload`` with the reporter that ``reporter_for_token`` names.
+``documents_pages.upload_document`` with the reporter that ``reporter_for_token`` names.
 Filing and photos are one step (``Web.all_or_nothing``): a refused photo files nothing and
 counts nothing against the throttle.
 
@@ -47,13 +47,12 @@ from eservice.web.deps import WebPage
 from eservice.web.documents_pages import (
     UPLOAD_REFUSALS,
     WEB_UPLOAD_LIMIT,
-    document_kinds,
-    store_browser_upload,
+    upload_document,
     upload_error,
 )
 from eservice.web.filing import LocationForm, filing_form, parse_location
 from eservice.web.forms import convert, read_pairs
-from eservice.web.request_view import HISTORY_LIMIT, shown_events
+from eservice.web.request_view import HISTORY_LIMIT, document_kinds, shown_events
 from eservice.web.schema_forms import FormValues, parse_form, readable
 
 TRACKING_PAGE = "/tracking/"
@@ -212,7 +211,7 @@ def render_review(
     """What will be sent, readable; the photo upload with its limits; change or send."""
     kinds = document_kinds(web, service)
     photo_errors = photo_errors or {}
-    labels = {k["kind"]: k["label"] for k in kinds}
+    labels = {k.kind: k.label for k in kinds}
     return web.render(
         "report_review.html",
         status=status,
@@ -289,7 +288,7 @@ async def report_send(web: WebPage, code: FromPath[str]) -> Response[Any]:
             )
             reporter, row = await tracking.reporter_for_token(web.db, filed[1])
             for uploading, upload in files:
-                await store_browser_upload(web, reporter, row.id, uploading, upload)
+                await upload_document(web, reporter, row.id, uploading, upload, "public")
     except TooManyRequests as exc:
         return throttled(web, service, report, exc)
     except UPLOAD_REFUSALS as exc:
@@ -346,7 +345,7 @@ async def tracking_view(
     )
     kinds = document_kinds(web, service) if reporter_may_upload(service.workflow, row.state) else []
     photo_errors = photo_errors or {}
-    labels = {k["kind"]: k["label"] for k in kinds}
+    labels = {k.kind: k.label for k in kinds}
     return web.render(
         "tracking.html",
         status=status,
@@ -402,7 +401,7 @@ async def add_photo(web: WebPage, token: FromPath[Token]) -> Any:
     try:
         async with web.all_or_nothing():
             for uploading, upload in files:
-                await store_browser_upload(web, reporter, row.id, uploading, upload)
+                await upload_document(web, reporter, row.id, uploading, upload, "public")
     except UPLOAD_REFUSALS as exc:
         refused = {uploading: upload_error(web, exc)}
         return await tracking_view(web, token, reporter, row, status=400, photo_errors=refused)

@@ -35,6 +35,7 @@ class DocumentKind:
     label: str
     required: bool
     limits: str
+    accept: str  # the file input's accept attribute: the kind's media types
 
 
 def size_text(size: int, lang: str) -> str:
@@ -58,6 +59,7 @@ def document_kinds(web: Web, service: PublishedService) -> list[DocumentKind]:
             kind=d.kind,
             label=d.label.pick(web.lang),
             required=d.required,
+            accept=",".join(d.types),
             limits=web.t(
                 "docs.limits",
                 types=", ".join(t.split("/")[-1].upper() for t in d.types),
