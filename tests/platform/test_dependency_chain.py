@@ -90,7 +90,8 @@ def _calls(function: Callable[..., Any]) -> set[str]:
 
 
 def test_routes_that_read_the_caller_declare_it(app: Litestar) -> None:
-    """``caller``/``optional_caller`` need ``opt=CALLER``/``OPTIONAL_CALLER`` (and vice versa)."""
+    """``caller``/``optional_caller`` need ``opt=CALLER``/``OPTIONAL_CALLER`` (and vice versa),
+    and the app's hook that authenticates them (a router's own ``before_request`` replaces it)."""
     wrong = []
     for method, path, handler, _ in _routes(app):
         calls = _calls(handler.fn)
@@ -98,6 +99,8 @@ def test_routes_that_read_the_caller_declare_it(app: Litestar) -> None:
         reads = bool(calls & {"caller", "optional_caller"})
         if reads != (declared is not None) or (declared == REQUIRED) != ("caller" in calls):
             wrong.append(f"{method} {path}: opt {declared!r}, calls {calls & {'caller'}}")
+        if declared is not None and handler.resolve_before_request() is not app.before_request:
+            wrong.append(f"{method} {path}: another before_request hook skips authentication")
     assert wrong == []
 
 
