@@ -20,7 +20,7 @@ from eservice.attachments.routes import routes as attachment_routes
 from eservice.catalog.routes import routes as catalog_routes
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
-from eservice.core.deps import provide_db_session, provide_settings
+from eservice.core.deps import provide_db_session
 from eservice.core.heap import freeze_startup_heap
 from eservice.core.middleware import RequestContextMiddleware
 from eservice.core.openapi import (
@@ -31,7 +31,7 @@ from eservice.core.openapi import (
 from eservice.core.problems import handle_exception
 from eservice.core.transaction import RequestSessions
 from eservice.health.routes import routes as health_routes
-from eservice.identity.deps import provide_optional_principal, provide_principal
+from eservice.identity.authentication import authenticate
 from eservice.identity.routes import routes as identity_routes
 from eservice.notifications.lifespan import notifications_lifespan
 from eservice.notifications.routes import routes as notification_routes
@@ -110,12 +110,8 @@ def create_app(
             *([worker_lifespan(settings)] if with_worker else []),
         ],
         state=State(state),
-        dependencies={
-            "settings": Provide(provide_settings, sync_to_thread=False),
-            "db_session": Provide(provide_db_session),
-            "principal": Provide(provide_principal),
-            "optional_principal": Provide(provide_optional_principal),
-        },
+        dependencies={"db_session": Provide(provide_db_session)},
+        before_request=authenticate,
         middleware=[
             DefineMiddleware(RequestContextMiddleware, access_log=settings.access_log),
         ],

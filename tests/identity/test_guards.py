@@ -1,4 +1,4 @@
-"""Guards and the principal dependencies other contexts build on."""
+"""Guards and the authentication other contexts build on."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ import uuid
 from typing import Any
 
 import pytest
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
 from litestar.testing import AsyncTestClient
 
 from eservice.core.config import Settings
-from eservice.core.deps import provide_db_session, provide_settings
 from eservice.core.errors import Forbidden, NotFound
 from eservice.core.problems import handle_exception
-from eservice.core.transaction import RequestSessions
-from eservice.identity.deps import provide_optional_principal, provide_principal
+from eservice.identity.authentication import (
+    CALLER,
+    OPTIONAL_CALLER,
+    authenticate,
+    caller,
+    optional_caller,
+)
 from eservice.identity.guards import (
     hide_unless,
     require_admin,
@@ -33,29 +36,30 @@ from tests.identity.helpers import Client, assert_generic_401, bearer
 from tests.support.auth import Caller, MakeCitizen, MakeStaff
 
 
-@get("/whoami", sync_to_thread=False)
-def whoami(optional_principal: NamedDependency[Principal | None]) -> dict[str, Any]:
-    if optional_principal is None:
+@get("/whoami", sync_to_thread=False, opt=OPTIONAL_CALLER)
+def whoami(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    principal = optional_caller(request)
+    if principal is None:
         return {"anonymous": True}
-    return {"kind": optional_principal.kind, "id": str(optional_principal.id)}
+    return {"kind": principal.kind, "id": str(principal.id)}
 
 
-@get("/private", sync_to_thread=False)
-def private(principal: NamedDependency[Principal]) -> dict[str, Any]:
-    return {"id": str(principal.id)}
+@get("/private", sync_to_thread=False, opt=CALLER)
+def private(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return {"id": str(caller(request).id)}
+
+
+@get("/public", sync_to_thread=False)
+def public() -> dict[str, Any]:
+    return {"public": True}
 
 
 @pytest.fixture
-async def probe(settings: Settings, sessionmaker: Any) -> Any:
+async def probe(settings: Settings) -> Any:
     app = Litestar(
-        route_handlers=[whoami, private],
-        dependencies={
-            "settings": Provide(provide_settings, sync_to_thread=False),
-            "db_session": Provide(provide_db_session),
-            "principal": Provide(provide_principal),
-            "optional_principal": Provide(provide_optional_principal),
-        },
-        state=State({"settings": settings, "request_sessions": RequestSessions(sessionmaker)}),
+        route_handlers=[whoami, private, public],
+        before_request=authenticate,
+        state=State({"settings": settings}),
         exception_handlers={Exception: handle_exception},
     )
     async with AsyncTestClient(app=app) as c:
@@ -71,6 +75,13 @@ async def test_optional_principal_is_none_without_a_token_and_401_with_a_bad_one
     assert_generic_401(await probe.get("/whoami", headers=bearer("forged.token.value")))
     assert_generic_401(await probe.get("/private"))
     assert (await probe.get("/private", headers=citizen.headers)).status_code == 200
+    assert_generic_401(await probe.get("/private", headers={"Authorization": "Basic eDp5"}))
+
+
+async def test_a_route_without_a_caller_ignores_the_authorization_header(probe: Client) -> None:
+    for value in ("Bearer forged.token.value", "Basic eDp5", "nonsense"):
+        answered = await probe.get("/public", headers={"Authorization": value})
+        assert answered.json() == {"public": True}, value
 
 
 async def test_staff_guards(make_staff: MakeStaff, citizen: Caller) -> None:

@@ -24,9 +24,11 @@ from eservice.attachments.filenames import content_disposition
 from eservice.attachments.schemas import KIND_PATTERN, AttachmentOut
 from eservice.attachments.tables import AttachmentRow
 from eservice.core.config import Settings
+from eservice.core.deps import AnyRequest, app_settings
 from eservice.core.errors import BadRequest
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, caller_key, idempotent
 from eservice.core.pagination import Cursor, Limit, Page, check_limit
+from eservice.identity.authentication import CALLER, caller
 from eservice.identity.principal import Principal
 from eservice.requests.tracking import reporter_for_token
 
@@ -104,17 +106,18 @@ UPLOAD_RESPONSES = {
     status_code=201,
     operation_class=UploadOperation,
     responses=UPLOAD_RESPONSES,
-    request_max_body_size=None,  # enforced while streaming, per service and kind
+    request_max_body_size=None,
+    opt=CALLER,  # enforced while streaming, per service and kind
 )
 async def upload_attachment(
     request: Request[Any, Any, Any],
     *,
     request_id: FromPath[UUID],
-    principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
+    principal = caller(request)
+    settings = app_settings(request)
     return await _upload(request, request_id, principal, db_session, settings, idempotency_key)
 
 
@@ -133,9 +136,9 @@ async def upload_attachment_by_token(
     *,
     token: Annotated[str, PathParameter(max_length=128)],
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
+    settings = app_settings(request)
     reporter, row = await reporter_for_token(db_session, token)
     return await _upload(request, row.id, reporter, db_session, settings, idempotency_key)
 
@@ -179,14 +182,15 @@ async def _upload(  # noqa: PLR0917 - the route's parameters, in its order
         await pending.discard()
 
 
-@get(BASE, tags=TAGS, summary="List a request's attachments (oldest first)")
+@get(BASE, tags=TAGS, summary="List a request's attachments (oldest first)", opt=CALLER)
 async def list_attachments(
     request_id: FromPath[UUID],
-    principal: NamedDependency[Principal],
+    request: AnyRequest,
     db_session: NamedDependency[AsyncSession],
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Page[AttachmentOut]:
+    principal = caller(request)
     items, next_cursor = await service.list_request_attachments(
         db_session, principal, request_id, cursor=cursor, limit=check_limit(limit)
     )
@@ -197,14 +201,16 @@ async def list_attachments(
     BASE + "/{attachment_id:uuid}",
     tags=TAGS,
     summary="Download an attachment (streamed, as an attachment, with its sha256)",
+    opt=CALLER,
 )
 async def download_attachment(
     request_id: FromPath[UUID],
     attachment_id: FromPath[UUID],
-    principal: NamedDependency[Principal],
+    request: AnyRequest,
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
 ) -> Stream:
+    principal = caller(request)
+    settings = app_settings(request)
     download = await service.open_attachment(
         db_session, storage_from_settings(settings), principal, request_id, attachment_id
     )
@@ -235,8 +241,9 @@ def download_headers(row: AttachmentRow) -> dict[str, str]:
 async def download_public_photo(
     attachment_id: FromPath[UUID],
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
+    request: AnyRequest,
 ) -> Stream:
+    settings = app_settings(request)
     download = await service.open_public_photo(
         db_session, storage_from_settings(settings), attachment_id
     )
@@ -259,14 +266,16 @@ async def download_public_photo(
     tags=TAGS,
     summary="Remove an attachment from a draft (applicant only)",
     status_code=204,
+    opt=CALLER,
 )
 async def delete_attachment(
     request_id: FromPath[UUID],
     attachment_id: FromPath[UUID],
-    principal: NamedDependency[Principal],
+    request: AnyRequest,
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
 ) -> None:
+    principal = caller(request)
+    settings = app_settings(request)
     await service.delete_attachment(
         db_session, storage_from_settings(settings), principal, request_id, attachment_id
     )

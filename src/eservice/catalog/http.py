@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Response
-from litestar.di import Provide
 from litestar.params import HeaderParameter, QueryParameter
 
 from eservice.core.errors import BadRequest
@@ -89,11 +88,12 @@ class Negotiated(msgspec.Struct, frozen=True, kw_only=True):
         return cacheable(content, self.if_none_match, media_type=media_type, text=text)
 
 
-def provide_negotiated(
-    lang: Lang = None, accept_language: AcceptLanguage = None, if_none_match: IfNoneMatch = None
+def negotiate(
+    lang: str | None, accept_language: str | None, if_none_match: str | None
 ) -> Negotiated:
-    """The ``negotiated`` dependency of every catalogue endpoint (400 on an unknown ``lang``)."""
+    """What a catalogue endpoint's caller asked for (400 on an unknown ``lang``).
+
+    Every catalogue endpoint declares the three parameters (``Lang``, ``AcceptLanguage``,
+    ``IfNoneMatch``) and hands them here.
+    """
     return Negotiated(language=choose_language(lang, accept_language), if_none_match=if_none_match)
-
-
-NEGOTIATED = {"negotiated": Provide(provide_negotiated, sync_to_thread=False)}

@@ -11,7 +11,7 @@ from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.catalog import service
-from eservice.catalog.http import NEGOTIATED, Negotiated
+from eservice.catalog.http import AcceptLanguage, IfNoneMatch, Lang, negotiate
 from eservice.catalog.presenters import service_out, workflow_out
 from eservice.catalog.schemas import ServiceOut, ServicePage, WorkflowOut
 from eservice.core.pagination import (
@@ -40,15 +40,17 @@ Version = Annotated[int | None, QueryParameter(name="version", ge=1, le=1_000_00
         304: NOT_MODIFIED,
     },
     media_type="application/json",
-    dependencies=NEGOTIATED,
 )
 async def list_services(
     *,
     db_session: NamedDependency[AsyncSession],
-    negotiated: NamedDependency[Negotiated],
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Response[bytes]:
+    negotiated = negotiate(lang, accept_language, if_none_match)
     size = check_limit(limit)
     after = decode_cursor(cursor, tuple[str])
     services = await service.list_current_services(
@@ -70,15 +72,17 @@ async def list_services(
         404: NOT_FOUND,
     },
     media_type="application/json",
-    dependencies=NEGOTIATED,
 )
 async def get_service(
     *,
     db_session: NamedDependency[AsyncSession],
     code: Annotated[str, PathParameter(max_length=64)],
     version: Version = None,
-    negotiated: NamedDependency[Negotiated],
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response[bytes]:
+    negotiated = negotiate(lang, accept_language, if_none_match)
     published = await service.get_published_service(db_session, code, version)
     departments = await service.department_names(db_session)
     return negotiated.answer(service_out(published, negotiated.language, departments))
@@ -94,7 +98,6 @@ async def get_service(
         404: NOT_FOUND,
     },
     media_type="application/json",
-    dependencies=NEGOTIATED,
 )
 async def get_workflow(
     *,
@@ -103,8 +106,11 @@ async def get_workflow(
     version: Version = None,
     output: Annotated[Literal["json", "mermaid"] | None, QueryParameter(name="format")] = None,
     accept: Annotated[str | None, HeaderParameter(name="Accept", max_length=1024)] = None,
-    negotiated: NamedDependency[Negotiated],
+    lang: Lang = None,
+    accept_language: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response[bytes]:
+    negotiated = negotiate(lang, accept_language, if_none_match)
     workflow = await service.get_published_workflow(db_session, name, version)
     if output == "mermaid":
         media_type = MERMAID if accept and MERMAID in accept else "text/plain; charset=utf-8"

@@ -1,33 +1,35 @@
-"""Dependencies shared by every context: settings and the request-scoped transaction.
+"""What every context's routes get from the app: its settings and the request's transaction.
 
-The app's dependencies form one chain, settings -> db_session -> principal, although the
-session needs no settings and authentication no session: Litestar resolves the dependencies of
-one level concurrently, in an anyio task group (a cost per request measured in
-bench/README.md), and a chain has one dependency per level. The session is cheap to provide
-unused: it begins a transaction only on its first statement.
+``db_session`` is the app's one dependency: each handler resolves at most one dependency per
+level, because Litestar resolves the dependencies of one level concurrently, in an anyio task
+group (a cost per request measured in bench/README.md). Settings are app state, read with
+``app_settings``; the caller is resolved before the handler by ``identity.authentication``.
+The session is cheap to provide unused: it begins a transaction only on its first statement.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any
 
+from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
 from eservice.core.transaction import RequestSessions
 
+AnyRequest = Request[Any, Any, Any]
 
-def provide_settings(state: State) -> Settings:
-    settings: Settings = state.settings
+
+def app_settings(connection: ASGIConnection[Any, Any, Any, Any]) -> Settings:
+    """The settings the app was built with (``create_app`` keeps them in the app's state)."""
+    settings: Settings = connection.app.state.settings
     return settings
 
 
-async def provide_db_session(
-    state: State,
-    settings: NamedDependency[Settings],  # orders the chain (module docstring)
-) -> AsyncGenerator[AsyncSession, None]:
+async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
     """One session and one transaction per request: commit on success, roll back on error.
 
     Services never commit; this scope does, before the response is sent, so a failed commit

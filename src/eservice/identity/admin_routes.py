@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.config import Settings
+from eservice.core.deps import AnyRequest, app_settings
 from eservice.core.idempotency import (
     IdempotencyKeyHeader,
     Produced,
@@ -21,8 +21,8 @@ from eservice.core.idempotency import (
 )
 from eservice.core.pagination import Cursor, Limit, Page
 from eservice.identity import admin
+from eservice.identity.authentication import CALLER, caller
 from eservice.identity.guards import require_admin
-from eservice.identity.principal import Principal
 from eservice.identity.schemas import (
     AccountOut,
     ClientCreatedOut,
@@ -34,18 +34,20 @@ from eservice.identity.schemas import (
 
 TAGS = ["admin"]
 Session = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
 PathId = FromPath[UUID]
 
 
-@post("/api/v1/admin/users", tags=TAGS, summary="Create a staff account", status_code=201)
+@post(
+    "/api/v1/admin/users", tags=TAGS, summary="Create a staff account", status_code=201, opt=CALLER
+)
 async def create_staff(
     data: JSONBody[StaffCreateIn],
-    principal: Caller,
+    request: AnyRequest,
     db_session: Session,
-    settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
+    principal = caller(request)
+    settings = app_settings(request)
     require_admin(principal)
 
     async def produce() -> Produced:
@@ -64,20 +66,22 @@ async def create_staff(
     )
 
 
-@get("/api/v1/admin/users", tags=TAGS, summary="List accounts")
+@get("/api/v1/admin/users", tags=TAGS, summary="List accounts", opt=CALLER)
 async def list_users(
-    principal: Caller,
+    request: AnyRequest,
     db_session: Session,
     kind: FromQuery[Literal["staff", "citizen"]] = "staff",
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Page[AccountOut]:
+    principal = caller(request)
     require_admin(principal)
     return await admin.list_accounts(db_session, kind, limit, cursor)
 
 
-@get("/api/v1/admin/users/{user_id:uuid}", tags=TAGS, summary="One account")
-async def get_user(user_id: PathId, principal: Caller, db_session: Session) -> AccountOut:
+@get("/api/v1/admin/users/{user_id:uuid}", tags=TAGS, summary="One account", opt=CALLER)
+async def get_user(user_id: PathId, request: AnyRequest, db_session: Session) -> AccountOut:
+    principal = caller(request)
     require_admin(principal)
     return await admin.get_account(db_session, user_id)
 
@@ -91,34 +95,40 @@ async def get_user(user_id: PathId, principal: Caller, db_session: Session) -> A
         "without (given the account's current roles and departments) answers 422 at "
         "/departments."
     ),
+    opt=CALLER,
 )
 async def update_user(
-    user_id: PathId, data: JSONBody[StaffUpdateIn], principal: Caller, db_session: Session
+    user_id: PathId, data: JSONBody[StaffUpdateIn], request: AnyRequest, db_session: Session
 ) -> AccountOut:
+    principal = caller(request)
     require_admin(principal)
     return await admin.update_account(db_session, user_id, data, principal.id)
 
 
-@post("/api/v1/admin/clients", tags=TAGS, summary="Create an API client", status_code=201)
+@post(
+    "/api/v1/admin/clients", tags=TAGS, summary="Create an API client", status_code=201, opt=CALLER
+)
 async def create_client(
     data: JSONBody[ClientCreateIn],
-    principal: Caller,
+    request: AnyRequest,
     db_session: Session,
-    settings: NamedDependency[Settings],
 ) -> Response[ClientCreatedOut]:
+    principal = caller(request)
+    settings = app_settings(request)
     require_admin(principal)
     # No Idempotency-Key replay here: the answer holds the secret, which is never stored.
     created = await admin.create_client(db_session, settings, data, principal.id)
     return Response(created, status_code=HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
 
-@get("/api/v1/admin/clients", tags=TAGS, summary="List API clients")
+@get("/api/v1/admin/clients", tags=TAGS, summary="List API clients", opt=CALLER)
 async def list_clients(
-    principal: Caller,
+    request: AnyRequest,
     db_session: Session,
     limit: Limit = None,
     cursor: Cursor = None,
 ) -> Page[ClientOut]:
+    principal = caller(request)
     require_admin(principal)
     return await admin.list_clients(db_session, limit, cursor)
 
@@ -128,8 +138,12 @@ async def list_clients(
     tags=TAGS,
     summary="Deactivate an API client",
     status_code=HTTP_204_NO_CONTENT,
+    opt=CALLER,
 )
-async def deactivate_client(client_row_id: PathId, principal: Caller, db_session: Session) -> None:
+async def deactivate_client(
+    client_row_id: PathId, request: AnyRequest, db_session: Session
+) -> None:
+    principal = caller(request)
     require_admin(principal)
     await admin.deactivate_client(db_session, client_row_id, principal.id)
 

@@ -10,7 +10,7 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.config import Settings
+from eservice.core.deps import AnyRequest, app_settings
 from eservice.core.idempotency import (
     IdempotencyKeyHeader,
     Produced,
@@ -20,6 +20,7 @@ from eservice.core.idempotency import (
 )
 from eservice.identity import grants, recovery
 from eservice.identity.admin_routes import admin_routes
+from eservice.identity.authentication import CALLER, caller
 from eservice.identity.keys import key_set
 from eservice.identity.me import account_of, describe, update_own_account
 from eservice.identity.oauth_http import (
@@ -28,7 +29,6 @@ from eservice.identity.oauth_http import (
     read_token_form,
 )
 from eservice.identity.oauth_openapi import RevokeOperation, TokenOperation
-from eservice.identity.principal import Principal
 from eservice.identity.schemas import (
     AccountOut,
     AccountPatchIn,
@@ -48,9 +48,11 @@ TAGS = ["identity"]
 async def register(
     data: JSONBody[RegisterIn],
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
+    request: AnyRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
+    settings = app_settings(request)
+
     async def produce() -> Produced:
         row = await recovery.register(db_session, settings, data)
         return Produced(HTTP_201_CREATED, account_of(row))
@@ -77,8 +79,8 @@ async def register(
 async def token(
     request: Request[Any, Any, Any],
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
 ) -> Response[Any]:
+    settings = app_settings(request)
     try:
         form = await read_token_form(request)
         result = await grants.exchange(
@@ -129,8 +131,9 @@ async def verify_email(
 async def password_reset(
     data: JSONBody[PasswordResetIn],
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
+    request: AnyRequest,
 ) -> StatusOut:
+    settings = app_settings(request)
     await recovery.request_password_reset(db_session, settings, data.email)
     return StatusOut(
         status="accepted",
@@ -147,30 +150,36 @@ async def password_reset(
 async def password_reset_confirm(
     data: JSONBody[PasswordResetConfirmIn],
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
+    request: AnyRequest,
 ) -> StatusOut:
+    settings = app_settings(request)
     await recovery.confirm_password_reset(db_session, settings, data)
     return StatusOut(status="password_changed")
 
 
-@get("/api/v1/me", tags=TAGS, summary="Who am I")
+@get("/api/v1/me", tags=TAGS, summary="Who am I", opt=CALLER)
 async def me(
-    principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
+    request: AnyRequest, db_session: NamedDependency[AsyncSession]
 ) -> AccountOut | ClientMeOut:
+    principal = caller(request)
     return await describe(db_session, principal)
 
 
-@patch("/api/v1/me", tags=TAGS, summary="Correct my name, language or email (re-verified)")
+@patch(
+    "/api/v1/me", tags=TAGS, summary="Correct my name, language or email (re-verified)", opt=CALLER
+)
 async def change_me(
     data: JSONBody[AccountPatchIn],
-    principal: NamedDependency[Principal],
+    request: AnyRequest,
     db_session: NamedDependency[AsyncSession],
 ) -> AccountOut:
+    principal = caller(request)
     return await update_own_account(db_session, principal, data)
 
 
 @get("/.well-known/jwks.json", tags=TAGS, summary="Public token signing keys", sync_to_thread=False)
-def jwks(settings: NamedDependency[Settings]) -> Response[dict[str, list[dict[str, Any]]]]:
+def jwks(request: AnyRequest) -> Response[dict[str, list[dict[str, Any]]]]:
+    settings = app_settings(request)
     return Response(
         key_set(settings).jwks(),
         headers={"Cache-Control": "public, max-age=300"},

@@ -11,11 +11,11 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.config import Settings
+from eservice.core.deps import AnyRequest, app_settings
 from eservice.core.errors import ServiceUnavailable
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
 from eservice.core.pagination import Cursor, Limit, Page, check_limit
-from eservice.identity.principal import Principal
+from eservice.identity.authentication import CALLER, caller
 from eservice.notifications import service
 from eservice.notifications.lifespan import broker_of
 from eservice.notifications.schemas import (
@@ -27,8 +27,6 @@ from eservice.notifications.schemas import (
 from eservice.notifications.stream import event_stream
 
 Session = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
-Config = NamedDependency[Settings]
 
 Unread = Annotated[bool, QueryParameter(name="unread", required=False)]
 # Event ids are bigint: at most 18 digits always fit.
@@ -40,14 +38,20 @@ LastEventId = Annotated[
 SUBSCRIPTIONS = "/api/v1/subscriptions"
 
 
-@get("/api/v1/me/notifications", tags=["notifications"], summary="My in-app notifications")
+@get(
+    "/api/v1/me/notifications",
+    tags=["notifications"],
+    summary="My in-app notifications",
+    opt=CALLER,
+)
 async def list_my_notifications(
     db_session: Session,
-    principal: Caller,
+    request: AnyRequest,
     unread: Unread = False,
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> Page[NotificationOut]:
+    principal = caller(request)
     return await service.list_notifications(
         db_session, principal, unread=unread, limit=check_limit(limit), cursor=cursor
     )
@@ -58,10 +62,12 @@ async def list_my_notifications(
     tags=["notifications"],
     summary="Mark a notification read",
     status_code=200,
+    opt=CALLER,
 )
 async def mark_my_notification_read(
-    item_id: FromPath[UUID], db_session: Session, principal: Caller
+    item_id: FromPath[UUID], db_session: Session, request: AnyRequest
 ) -> NotificationOut:
+    principal = caller(request)
     return await service.mark_notification_read(db_session, principal, item_id)
 
 
@@ -74,13 +80,14 @@ async def mark_my_notification_read(
         "`data` (the same thin JSON as a webhook body). Comments are heartbeats. Send "
         "`Last-Event-ID` to receive what you missed."
     ),
+    opt=CALLER,
 )
 async def stream_events(
     request: Request[Any, Any, Any],
-    principal: Caller,
-    settings: Config,
     last_event_id: LastEventId = None,
 ) -> Stream:
+    principal = caller(request)
+    settings = app_settings(request)
     resume = None if last_event_id is None else int(last_event_id)
     broker = broker_of(request.app.state)
     try:
@@ -100,14 +107,16 @@ async def stream_events(
     )
 
 
-@post(SUBSCRIPTIONS, tags=["webhooks"], summary="Subscribe a webhook", status_code=201)
+@post(SUBSCRIPTIONS, tags=["webhooks"], summary="Subscribe a webhook", status_code=201, opt=CALLER)
 async def create_subscription(
     data: JSONBody[SubscriptionIn],
     db_session: Session,
-    principal: Caller,
-    settings: Config,
+    request: AnyRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
+    principal = caller(request)
+    settings = app_settings(request)
+
     async def produce() -> Produced:
         created = await service.create_subscription(db_session, settings, principal, data)
         return Produced(201, created, {"Location": f"{SUBSCRIPTIONS}/{created.id}"})
@@ -117,19 +126,26 @@ async def create_subscription(
     )
 
 
-@get(SUBSCRIPTIONS, tags=["webhooks"], summary="My webhook subscriptions")
+@get(SUBSCRIPTIONS, tags=["webhooks"], summary="My webhook subscriptions", opt=CALLER)
 async def list_subscriptions(
-    db_session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = None
+    db_session: Session, request: AnyRequest, cursor: Cursor = None, limit: Limit = None
 ) -> Page[SubscriptionOut]:
+    principal = caller(request)
     return await service.list_subscriptions(
         db_session, principal, limit=check_limit(limit), cursor=cursor
     )
 
 
-@get(SUBSCRIPTIONS + "/{subscription_id:uuid}", tags=["webhooks"], summary="One subscription")
+@get(
+    SUBSCRIPTIONS + "/{subscription_id:uuid}",
+    tags=["webhooks"],
+    summary="One subscription",
+    opt=CALLER,
+)
 async def read_subscription(
-    subscription_id: FromPath[UUID], db_session: Session, principal: Caller
+    subscription_id: FromPath[UUID], db_session: Session, request: AnyRequest
 ) -> SubscriptionOut:
+    principal = caller(request)
     return await service.get_subscription(db_session, principal, subscription_id)
 
 
@@ -138,10 +154,12 @@ async def read_subscription(
     tags=["webhooks"],
     summary="Remove a subscription",
     status_code=204,
+    opt=CALLER,
 )
 async def remove_subscription(
-    subscription_id: FromPath[UUID], db_session: Session, principal: Caller
+    subscription_id: FromPath[UUID], db_session: Session, request: AnyRequest
 ) -> None:
+    principal = caller(request)
     await service.delete_subscription(db_session, principal, subscription_id)
 
 
@@ -149,14 +167,16 @@ async def remove_subscription(
     SUBSCRIPTIONS + "/{subscription_id:uuid}/deliveries",
     tags=["webhooks"],
     summary="Delivery log of a subscription, newest first",
+    opt=CALLER,
 )
 async def list_deliveries(
     subscription_id: FromPath[UUID],
     db_session: Session,
-    principal: Caller,
+    request: AnyRequest,
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> Page[DeliveryOut]:
+    principal = caller(request)
     return await service.list_deliveries(
         db_session, principal, subscription_id, limit=check_limit(limit), cursor=cursor
     )
@@ -167,13 +187,15 @@ async def list_deliveries(
     tags=["webhooks"],
     summary="Resend a dead delivery (same webhook-id)",
     status_code=202,
+    opt=CALLER,
 )
 async def retry_delivery(
     subscription_id: FromPath[UUID],
     delivery_id: FromPath[int],
     db_session: Session,
-    principal: Caller,
+    request: AnyRequest,
 ) -> DeliveryOut:
+    principal = caller(request)
     return await service.retry_delivery(db_session, principal, subscription_id, delivery_id)
 
 

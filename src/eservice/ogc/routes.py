@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.config import Settings
+from eservice.core.deps import app_settings
 from eservice.core.errors import BadRequest, NotFound
 from eservice.core.pagination import TzDatetime, decode_cursor, encode_cursor
 from eservice.ogc import documents, html
@@ -54,7 +54,8 @@ def _format(request: AnyRequest, allowed: frozenset[str]) -> Format:
 
 
 @get(["/ogc", "/ogc/"], include_in_schema=False)
-async def landing_page(request: AnyRequest, settings: NamedDependency[Settings]) -> Response[bytes]:
+async def landing_page(request: AnyRequest) -> Response[bytes]:
+    settings = app_settings(request)
     fmt = _format(request, ONLY_F)
     document = documents.landing_page(_base(request), settings.open_data_city)
     return _answer(request, document, JSON, document["title"], fmt)

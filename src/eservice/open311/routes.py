@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.catalog.http import choose_language
 from eservice.core.config import Settings
+from eservice.core.deps import app_settings
 from eservice.core.errors import NotFound
 from eservice.identity.service import principal_for_open311_key
 from eservice.open311 import listing, service
@@ -30,7 +31,6 @@ from eservice.requests.tracking import reporter_for_token
 BASE = "/open311/v2"
 TAGS = ["Open311 GeoReport v2"]
 Session = NamedDependency[AsyncSession]
-Config = NamedDependency[Settings]
 AnyRequest = Request[Any, Any, Any]
 # A code, reference or token with its format suffix, e.g. ``strassenschaden.json``.
 Name = Annotated[str, PathParameter(max_length=200)]
@@ -77,13 +77,15 @@ def _query(request: AnyRequest, settings: Settings) -> dict[str, str]:
 
 
 @get(_both("discovery"), tags=TAGS, summary="Service discovery")
-async def discovery(request: AnyRequest, settings: Config) -> Response[bytes]:
+async def discovery(request: AnyRequest) -> Response[bytes]:
+    settings = app_settings(request)
     _query(request, settings)
     return _answer(_format(request), "discovery", None, service.discovery(settings))
 
 
 @get(_both("services"), tags=TAGS, summary="GET Service List (public services)")
-async def services(request: AnyRequest, db_session: Session, settings: Config) -> Response[bytes]:
+async def services(request: AnyRequest, db_session: Session) -> Response[bytes]:
+    settings = app_settings(request)
     _query(request, settings)
     found = await service.list_services(db_session, _lang(request))
     return _answer(_format(request), "services", "service", found)
@@ -91,8 +93,9 @@ async def services(request: AnyRequest, db_session: Session, settings: Config) -
 
 @get(f"{BASE}/services/{{name:str}}", tags=TAGS, summary="GET Service Definition")
 async def service_definition(
-    request: AnyRequest, name: Name, db_session: Session, settings: Config
+    request: AnyRequest, name: Name, db_session: Session
 ) -> Response[bytes]:
+    settings = app_settings(request)
     _query(request, settings)
     code, fmt = _split(name)
     found = await service.service_definition(db_session, code, _lang(request))
@@ -122,9 +125,8 @@ def _form_lists(
     summary="POST Service Request (form-encoded, api_key)",
     status_code=200,
 )
-async def create_request(
-    request: AnyRequest, db_session: Session, settings: Config
-) -> Response[bytes]:
+async def create_request(request: AnyRequest, db_session: Session) -> Response[bytes]:
+    settings = app_settings(request)
     if not request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
@@ -171,18 +173,16 @@ def _list_query(params: dict[str, str]) -> listing.ListQuery:
 
 
 @get(_both("requests"), tags=TAGS, summary="GET Service Requests")
-async def list_requests(
-    request: AnyRequest, db_session: Session, settings: Config
-) -> Response[bytes]:
+async def list_requests(request: AnyRequest, db_session: Session) -> Response[bytes]:
+    settings = app_settings(request)
     query = _list_query(_query(request, settings))
     found = await listing.list_requests(db_session, settings, query, _lang(request))
     return _answer(_format(request), "service_requests", "request", found)
 
 
 @get(f"{BASE}/requests/{{name:str}}", tags=TAGS, summary="GET Service Request")
-async def read_request(
-    request: AnyRequest, name: Name, db_session: Session, settings: Config
-) -> Response[bytes]:
+async def read_request(request: AnyRequest, name: Name, db_session: Session) -> Response[bytes]:
+    settings = app_settings(request)
     params = _query(request, settings)
     reference, fmt = _split(name)
     query = listing.ListQuery(
@@ -195,10 +195,9 @@ async def read_request(
 
 
 @get(f"{BASE}/tokens/{{name:str}}", tags=TAGS, summary="GET service_request_id from a token")
-async def read_token(
-    request: AnyRequest, name: Name, db_session: Session, settings: Config
-) -> Response[bytes]:
+async def read_token(request: AnyRequest, name: Name, db_session: Session) -> Response[bytes]:
     """The token of a report filed without an account (its tracking token) names its id."""
+    settings = app_settings(request)
     _query(request, settings)
     token, fmt = _split(name)
     try:

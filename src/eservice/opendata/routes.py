@@ -15,6 +15,7 @@ from rdflib import Graph
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
+from eservice.core.deps import AnyRequest, app_settings
 from eservice.core.errors import BadRequest
 from eservice.identity.schemas import SERVICE_CODE_PATTERN
 from eservice.opendata.dcat import CatalogFacts, catalog_graph
@@ -42,7 +43,7 @@ CSV = "text/csv"
 async def statistics(
     *,
     db_session: NamedDependency[AsyncSession],
-    settings: NamedDependency[Settings],
+    request: AnyRequest,
     output: Annotated[Literal["json", "csv"] | None, QueryParameter(name="format")] = None,
     start: Annotated[str | None, QueryParameter(name="from", pattern=MONTH)] = None,
     end: Annotated[str | None, QueryParameter(name="to", pattern=MONTH)] = None,
@@ -50,6 +51,7 @@ async def statistics(
         str | None, QueryParameter(name="service", max_length=64, pattern=SERVICE_CODE_PATTERN)
     ] = None,
 ) -> Response[bytes]:
+    settings = app_settings(request)
     try:
         report = await service.monthly_report(
             db_session, settings, start=start, end=end, service=service_code
@@ -94,8 +96,9 @@ async def _catalog(session: AsyncSession, settings: Settings) -> Graph:
     media_type=TURTLE,
 )
 async def catalog_turtle(
-    *, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    *, db_session: NamedDependency[AsyncSession], request: AnyRequest
 ) -> Response[bytes]:
+    settings = app_settings(request)
     graph = await _catalog(db_session, settings)
     return Response(graph.serialize(format="turtle").encode("utf-8"), media_type=TURTLE)
 
@@ -108,8 +111,9 @@ async def catalog_turtle(
     media_type=JSON_LD,
 )
 async def catalog_json_ld(
-    *, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    *, db_session: NamedDependency[AsyncSession], request: AnyRequest
 ) -> Response[bytes]:
+    settings = app_settings(request)
     graph = await _catalog(db_session, settings)
     return Response(graph.serialize(format="json-ld").encode("utf-8"), media_type=JSON_LD)
 

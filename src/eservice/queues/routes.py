@@ -10,10 +10,20 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.pagination import Page
+from eservice.core.deps import AnyRequest
+from eservice.core.pagination import Cursor, Limit, Page
+from eservice.identity.authentication import CALLER, caller
 from eservice.identity.principal import Principal
 from eservice.queues import service
-from eservice.queues.deps import ListQuery, list_query_provider
+from eservice.queues.params import (
+    AssigneeFilter,
+    OverdueFilter,
+    ServiceFilter,
+    SortParam,
+    StateFilter,
+    TextFilter,
+    list_query,
+)
 from eservice.queues.schemas import QueueSummary
 from eservice.requests.http import etag
 from eservice.requests.presenters import present_request, present_requests, services_for
@@ -22,7 +32,6 @@ from eservice.requests.tables import RequestRow
 
 TAGS = ["queues"]
 Session = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
 Department = Annotated[str, PathParameter(max_length=64)]
 
 
@@ -33,28 +42,51 @@ async def _page(
     return Page(items=present_requests(rows, services, principal), next_cursor=next_cursor)
 
 
-@get(
-    "/api/v1/requests",
-    tags=["requests"],
-    summary="Requests the caller may see",
-    dependencies={"list_query": list_query_provider(default_sort="created_at")},
-)
+@get("/api/v1/requests", tags=["requests"], summary="Requests the caller may see", opt=CALLER)
 async def list_visible_requests(
-    db_session: Session, principal: Caller, list_query: NamedDependency[ListQuery]
+    request: AnyRequest,
+    db_session: Session,
+    *,
+    state_filter: StateFilter = None,
+    service_code: ServiceFilter = None,
+    assignee: AssigneeFilter = None,
+    overdue: OverdueFilter = None,
+    q: TextFilter = None,
+    sort: SortParam = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
 ) -> Page[RequestOut]:
+    principal = caller(request)
+    query = list_query(
+        default_sort="created_at",
+        state=state_filter,
+        service=service_code,
+        assignee=assignee,
+        overdue=overdue,
+        q=q,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
     rows, next_cursor = await service.list_requests(
         db_session,
         principal,
-        list_query.filters,
-        sort=list_query.sort,
-        cursor=list_query.cursor,
-        limit=list_query.limit,
+        query.filters,
+        sort=query.sort,
+        cursor=query.cursor,
+        limit=query.limit,
     )
     return await _page(db_session, principal, rows, next_cursor)
 
 
-@get("/api/v1/queues", tags=TAGS, summary="Per department: counts by state, unassigned, overdue")
-async def list_queues(db_session: Session, principal: Caller) -> Page[QueueSummary]:
+@get(
+    "/api/v1/queues",
+    tags=TAGS,
+    summary="Per department: counts by state, unassigned, overdue",
+    opt=CALLER,
+)
+async def list_queues(db_session: Session, request: AnyRequest) -> Page[QueueSummary]:
+    principal = caller(request)
     return Page(items=await service.queue_summaries(db_session, principal), next_cursor=None)
 
 
@@ -62,23 +94,42 @@ async def list_queues(db_session: Session, principal: Caller) -> Page[QueueSumma
     "/api/v1/queues/{department:str}/requests",
     tags=TAGS,
     summary="A department's queue",
-    dependencies={"list_query": list_query_provider(default_sort="due_at")},
+    opt=CALLER,
 )
 async def list_queue_requests(
+    request: AnyRequest,
     department: Department,
-    *,
     db_session: Session,
-    principal: Caller,
-    list_query: NamedDependency[ListQuery],
+    *,
+    state_filter: StateFilter = None,
+    service_code: ServiceFilter = None,
+    assignee: AssigneeFilter = None,
+    overdue: OverdueFilter = None,
+    q: TextFilter = None,
+    sort: SortParam = None,
+    cursor: Cursor = None,
+    limit: Limit = None,
 ) -> Page[RequestOut]:
+    principal = caller(request)
+    query = list_query(
+        default_sort="due_at",
+        state=state_filter,
+        service=service_code,
+        assignee=assignee,
+        overdue=overdue,
+        q=q,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
     rows, next_cursor = await service.list_queue(
         db_session,
         principal,
         department,
-        list_query.filters,
-        sort=list_query.sort,
-        cursor=list_query.cursor,
-        limit=list_query.limit,
+        query.filters,
+        sort=query.sort,
+        cursor=query.cursor,
+        limit=query.limit,
     )
     return await _page(db_session, principal, rows, next_cursor)
 
@@ -88,10 +139,12 @@ async def list_queue_requests(
     tags=TAGS,
     summary="Take the most urgent unassigned request (204 when none)",
     status_code=200,
+    opt=CALLER,
 )
 async def claim_request(
-    department: Department, db_session: Session, principal: Caller
+    department: Department, db_session: Session, request: AnyRequest
 ) -> Response[RequestOut | None]:
+    principal = caller(request)
     row = await service.claim_next(db_session, principal, department)
     if row is None:
         return Response(None, status_code=204)

@@ -15,8 +15,10 @@ from eservice.catalog.http import choose_language
 from eservice.catalog.service import get_published_service
 from eservice.core.client_address import client_address
 from eservice.core.config import Settings
+from eservice.core.deps import AnyRequest, app_settings
 from eservice.core.idempotency import IdempotencyKeyHeader, Produced, create_once
 from eservice.core.pagination import Cursor, Limit, Page, check_limit
+from eservice.identity.authentication import CALLER, OPTIONAL_CALLER, caller, optional_caller
 from eservice.identity.principal import Principal
 from eservice.requests import access_log, assignment, legal_hold, service, tracking, transitions
 from eservice.requests.access_log import AccessEntryOut
@@ -47,8 +49,6 @@ from eservice.requests.tables import RequestRow
 
 TAGS = ["requests"]
 Session = NamedDependency[AsyncSession]
-Caller = NamedDependency[Principal]
-Config = NamedDependency[Settings]
 
 
 async def _answer(session: AsyncSession, row: RequestRow, principal: Principal) -> RequestOut:
@@ -78,17 +78,17 @@ async def _with_etag(
         "files too often."
     ),
     status_code=201,
+    opt=OPTIONAL_CALLER,
 )
 async def file_request(
     request: Request[Any, Any, Any],
     *,
     data: JSONBody[FilingIn],
     db_session: Session,
-    optional_principal: NamedDependency[Principal | None],
-    settings: Config,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
-    principal = optional_principal
+    settings = app_settings(request)
+    principal = optional_caller(request)
     if principal is None:
         return await file_public_report(request, data, db_session, settings)
 
@@ -116,10 +116,11 @@ async def file_public_report(
     return Response(body, status_code=201, headers={"Location": url, "Cache-Control": "no-store"})
 
 
-@get("/api/v1/requests/{request_id:uuid}", tags=TAGS, summary="One request")
+@get("/api/v1/requests/{request_id:uuid}", tags=TAGS, summary="One request", opt=CALLER)
 async def read_request(
-    request_id: FromPath[UUID], db_session: Session, principal: Caller
+    request_id: FromPath[UUID], db_session: Session, request: AnyRequest
 ) -> Response[RequestOut]:
+    principal = caller(request)
     row = await service.get_request_for(db_session, principal, request_id, access="read")
     return await _with_etag(db_session, row, principal)
 
@@ -134,27 +135,35 @@ async def read_request(
         "rule: what they refuse answers 422 pointing into /data or at /location."
     ),
     operation_class=IfMatchRequired,
+    opt=CALLER,
 )
 async def change_draft(
     request_id: FromPath[UUID],
     data: JSONBody[DraftPatchIn],
     db_session: Session,
-    principal: Caller,
+    request: AnyRequest,
     if_match: IfMatch = None,
 ) -> Response[RequestOut]:
+    principal = caller(request)
     row = await service.get_request_for(db_session, principal, request_id)
     row = await service.update_draft(db_session, principal, row, parse_if_match(if_match), data)
     return await _with_etag(db_session, row, principal)
 
 
-@get("/api/v1/requests/{request_id:uuid}/events", tags=TAGS, summary="History, oldest first")
+@get(
+    "/api/v1/requests/{request_id:uuid}/events",
+    tags=TAGS,
+    summary="History, oldest first",
+    opt=CALLER,
+)
 async def list_request_events(
     request_id: FromPath[UUID],
     db_session: Session,
-    principal: Caller,
+    request: AnyRequest,
     cursor: Cursor = None,
     limit: Limit = None,
 ) -> Page[EventOut]:
+    principal = caller(request)
     size = check_limit(limit)
     row = await service.get_request_for(db_session, principal, request_id, access="history")
     events, next_cursor = await service.list_history(
@@ -167,10 +176,12 @@ async def list_request_events(
     "/api/v1/requests/{request_id:uuid}/transitions",
     tags=TAGS,
     summary="Transitions the caller may fire now",
+    opt=CALLER,
 )
 async def list_transitions(
-    request_id: FromPath[UUID], db_session: Session, principal: Caller
+    request_id: FromPath[UUID], db_session: Session, request: AnyRequest
 ) -> list[TransitionOut]:
+    principal = caller(request)
     row = await service.get_request_for(db_session, principal, request_id)
     available = await transitions.available_for(db_session, principal, row)
     return [
@@ -190,16 +201,18 @@ async def list_transitions(
     ),
     status_code=200,
     operation_class=IfMatchRequired,
+    opt=CALLER,
 )
 async def fire_transition(
     request_id: FromPath[UUID],
     *,
     data: JSONBody[TransitionIn],
     db_session: Session,
-    principal: Caller,
-    settings: Config,
+    request: AnyRequest,
     if_match: IfMatch = None,
 ) -> Response[RequestOut]:
+    principal = caller(request)
+    settings = app_settings(request)
     row = await service.get_request_for(db_session, principal, request_id)
     row = await transitions.fire_transition(
         db_session, settings, principal, row, if_match=parse_if_match(if_match), payload=data
@@ -213,14 +226,16 @@ async def fire_transition(
     summary="Comment (public reply or internal note)",
     description="Internal notes are for staff: an applicant or client asking for one gets 403.",
     status_code=201,
+    opt=CALLER,
 )
 async def add_comment(
     request_id: FromPath[UUID],
     data: JSONBody[CommentIn],
     db_session: Session,
-    principal: Caller,
+    request: AnyRequest,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
+    principal = caller(request)
     path = f"/api/v1/requests/{request_id}/comments"
 
     async def produce() -> Produced:
@@ -240,14 +255,16 @@ async def add_comment(
         "answers 403 or 422 at /assignee_id."
     ),
     operation_class=IfMatchRequired,
+    opt=CALLER,
 )
 async def change_assignee(
     request_id: FromPath[UUID],
     data: JSONBody[AssigneeIn],
     db_session: Session,
-    principal: Caller,
+    request: AnyRequest,
     if_match: IfMatch = None,
 ) -> Response[RequestOut]:
+    principal = caller(request)
     row = await service.get_request_for(db_session, principal, request_id)
     row = await assignment.set_assignee(
         db_session, principal, row, parse_if_match(if_match), data.assignee_id
@@ -259,14 +276,16 @@ async def change_assignee(
     "/api/v1/requests/{request_id:uuid}/legal-hold",
     tags=TAGS,
     summary="Place a legal hold (supervisor): kept past its retention date until released",
+    opt=CALLER,
 )
 async def place_legal_hold(
     request_id: FromPath[UUID],
     data: JSONBody[LegalHoldIn],
     db_session: Session,
-    principal: Caller,
+    request: AnyRequest,
     if_match: IfMatch = None,
 ) -> Response[RequestOut]:
+    principal = caller(request)
     row = await service.get_request_for(db_session, principal, request_id)
     row = await legal_hold.place_hold(
         db_session, principal, row, data.reason, parse_if_match(if_match)
@@ -279,10 +298,12 @@ async def place_legal_hold(
     tags=TAGS,
     summary="Release a legal hold (supervisor)",
     status_code=204,
+    opt=CALLER,
 )
 async def release_legal_hold(
-    request_id: FromPath[UUID], db_session: Session, principal: Caller, if_match: IfMatch = None
+    request_id: FromPath[UUID], db_session: Session, request: AnyRequest, if_match: IfMatch = None
 ) -> None:
+    principal = caller(request)
     row = await service.get_request_for(db_session, principal, request_id)
     await legal_hold.release_hold(db_session, principal, row, parse_if_match(if_match))
 
@@ -291,10 +312,12 @@ async def release_legal_hold(
     "/api/v1/requests/{request_id:uuid}/access-log",
     tags=TAGS,
     summary="Who read or changed my request (applicant; departments and roles, never names)",
+    opt=CALLER,
 )
 async def read_access_log(
-    request_id: FromPath[UUID], db_session: Session, principal: Caller
+    request_id: FromPath[UUID], db_session: Session, request: AnyRequest
 ) -> Page[AccessEntryOut]:
+    principal = caller(request)
     row = await service.get_request_for(db_session, principal, request_id)
     entries = await access_log.access_log_for(db_session, principal, row)
     return Page(items=entries, next_cursor=None)

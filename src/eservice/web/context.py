@@ -20,6 +20,7 @@ from litestar.template.base import csrf_token
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.config import Settings
+from eservice.core.deps import app_settings
 from eservice.core.errors import DomainError
 from eservice.core.transaction import driver_connection
 from eservice.identity import sessions
@@ -226,10 +227,10 @@ def error_context(request: Request[Any, Any, Any], settings: Settings) -> Web:
 
 
 async def provide_web(
-    request: Request[Any, Any, Any],
-    settings: NamedDependency[Settings],
-    db_session: NamedDependency[AsyncSession],
+    request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
 ) -> Web:
+    """The ``web`` dependency of every page: built on the request's ``db_session``."""
+    settings = app_settings(request)
     lang = pick_language(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
     token = request.cookies.get(session_cookie_name(settings))
     person = await sessions.principal_for_session(db_session, settings, token)

@@ -1,16 +1,19 @@
-"""The list query of request lists and clerk queues: filters, sort, cursor and page size."""
+"""The query parameters of request lists and clerk queues: filters, sort, cursor, page size.
+
+Both list endpoints declare these parameters (so OpenAPI documents them) and hand them to
+``list_query``, which checks them into one ``ListQuery``.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
-from litestar.di import NamedDependency, Provide
+import msgspec
 from litestar.params import QueryParameter
 
 from eservice.core.errors import BadRequest
-from eservice.core.pagination import Cursor, Limit, check_limit
-from eservice.identity.principal import Principal
+from eservice.core.pagination import check_limit
 from eservice.queues.schemas import RequestFilters, Sort
 
 StateFilter = Annotated[
@@ -65,40 +68,28 @@ def filters_from_query(
     )
 
 
-class ListQuery:
+class ListQuery(msgspec.Struct, frozen=True, kw_only=True):
     """What a request list was asked for: filters, sort key, cursor and page size."""
 
-    # A plain class, not a Struct: Litestar checks a dependency's value against its type with
-    # msgspec, which cannot express the filters' ``"me" | "none" | UUID`` union.
-    __slots__ = ("cursor", "filters", "limit", "sort")
-
-    def __init__(self, filters: RequestFilters, sort: str, cursor: str | None, limit: int) -> None:
-        self.filters = filters
-        self.sort = sort
-        self.cursor = cursor
-        self.limit = limit
+    filters: RequestFilters
+    sort: str
+    cursor: str | None
+    limit: int
 
 
-def list_query_provider(*, default_sort: str) -> Provide:
-    """The ``list_query`` dependency: the eight list query parameters, checked, in one value."""
-
-    # Litestar documents a dependency's parameters as the endpoint's own, so each list
-    # endpoint keeps its full OpenAPI parameter list while the declaration lives here once.
-    async def provide_list_query(
-        *,
-        state_filter: StateFilter = None,
-        service_code: ServiceFilter = None,
-        assignee: AssigneeFilter = None,
-        overdue: OverdueFilter = None,
-        q: TextFilter = None,
-        sort: SortParam = None,
-        cursor: Cursor = None,
-        limit: Limit = None,
-        principal: NamedDependency[Principal],  # after authentication: 401 before a 400
-    ) -> ListQuery:
-        # Depending on the principal also keeps the dependency chain single (core.deps).
-        size = check_limit(limit)  # checked first, as the endpoints always did
-        filters = filters_from_query(state_filter, service_code, assignee, overdue, q)
-        return ListQuery(filters=filters, sort=sort or default_sort, cursor=cursor, limit=size)
-
-    return Provide(provide_list_query)
+def list_query(
+    *,
+    default_sort: str,
+    state: str | None,
+    service: str | None,
+    assignee: str | None,
+    overdue: bool | None,
+    q: str | None,
+    sort: str | None,
+    cursor: str | None,
+    limit: int | None,
+) -> ListQuery:
+    """The list query of both request lists, checked: 400 for a bad limit or assignee."""
+    size = check_limit(limit)  # checked first, as the endpoints always did
+    filters = filters_from_query(state, service, assignee, overdue, q)
+    return ListQuery(filters=filters, sort=sort or default_sort, cursor=cursor, limit=size)
