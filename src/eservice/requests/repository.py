@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from asyncpg import Record
@@ -13,7 +13,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eservice.core.db import json_text
-from eservice.core.transaction import driver_connection
+from eservice.core.transaction import driver_connection, single_statement
+from eservice.requests.access import VISIBLE_SQL, Visibility
 from eservice.requests.tables import (
     OPEN_CONDITION,
     RequestAccessRow,
@@ -85,6 +86,54 @@ async def get_request(session: AsyncSession, request_id: UUID) -> RequestRow | N
     """The current row (fresh from the database, never a stale cached object)."""
     connection = await driver_connection(session)
     record = await connection.fetchrow(_SELECT_REQUEST, request_id)
+    return None if record is None else _request(record)
+
+
+class AccessEntry(NamedTuple):
+    """A read to record in the access log: who (staff member or API client), what, in which
+    role. ``kind`` ``client`` is not recorded when the client filed the request itself."""
+
+    actor_id: UUID
+    action: str
+    kind: str
+    role: str | None
+
+
+# The request if the caller may see it (VISIBLE_SQL, $2-$7) and, in the same statement, the
+# access-log row of that read ($8-$11; none when $9 is NULL or a client reads its own filing).
+_READ_VISIBLE = (
+    "WITH r AS (SELECT "  # noqa: S608 - fixed text: the column list and the rule are constants
+    + ", ".join(_REQUEST_COLUMNS)
+    + " FROM requests WHERE id = $1 AND "
+    + VISIBLE_SQL
+    + "), logged AS (INSERT INTO request_access_log "
+    "(request_id, staff_id, action, actor_kind, actor_role) "
+    "SELECT id, $8::uuid, $9::text, $10::text, $11::text FROM r WHERE $9::text IS NOT NULL "
+    "AND NOT coalesce($10::text = 'client' AND filed_by_kind = 'client' "
+    "AND filed_by_id = $8::uuid, false)) "
+    "SELECT * FROM r"
+)
+
+
+async def get_visible_request(
+    session: AsyncSession,
+    request_id: UUID,
+    visibility: Visibility,
+    entry: AccessEntry | None,
+    *,
+    alone: bool,
+) -> RequestRow | None:
+    """The request if ``visibility`` admits it, its read recorded in the access log (one
+    statement; each log row locks its request's chain head, core.audit).
+
+    ``alone``: the caller only reads after this, so the statement is sent with
+    ``single_statement`` (as the scope's first statement it commits on its own, without
+    ``BEGIN``/``COMMIT``); otherwise it runs in the scope's transaction.
+    """
+    log: tuple[object, ...] = (None, None, None, None) if entry is None else tuple(entry)
+    connect = single_statement if alone else driver_connection
+    connection = await connect(session)
+    record = await connection.fetchrow(_READ_VISIBLE, request_id, *visibility.sql_arguments(), *log)
     return None if record is None else _request(record)
 
 

@@ -28,9 +28,9 @@ from eservice.requests import contacts, history, repository
 from eservice.requests.access import (
     event_actor,
     is_applicant,
-    may_see,
     sees_internal,
     staff_role,
+    visibility,
 )
 from eservice.requests.references import new_reference
 from eservice.requests.schemas import CommentIn, DraftPatchIn, FilingIn, LocationIn
@@ -50,17 +50,32 @@ async def get_request_for(
 
     ``access`` names what a staff member or an API client reads (e.g. ``read``); it is
     recorded in the access log as a personal data access (the applicant's own reads are not).
+    A call with ``access`` is a read the caller only reads after: as the scope's first
+    statement it runs on its own (``core.transaction.single_statement``), and a later write in
+    the same scope fails; changes read the request without ``access``.
     """
-    row = await repository.get_request(session, request_id)
-    if row is None or not may_see(principal, row):
+    row = await repository.get_visible_request(
+        session,
+        request_id,
+        visibility(principal),
+        _access_entry(principal, access),
+        alone=access is not None,
+    )
+    if row is None:
         raise NotFound("No request with this id.")
-    if access is not None and principal.is_staff:
-        await repository.log_access(
-            session, principal.id, [row.id], access, role=staff_role(principal)
-        )
-    elif access is not None and principal.is_client and not is_applicant(principal, row):
-        await repository.log_access(session, principal.id, [row.id], access, kind="client")
     return row
+
+
+def _access_entry(principal: Principal, access: str | None) -> repository.AccessEntry | None:
+    """What a read records in the access log: staff reads, and API clients' reads of requests
+    they did not file (the applicant's own reads are not recorded)."""
+    if access is None:
+        return None
+    if principal.is_staff:
+        return repository.AccessEntry(principal.id, access, "staff", staff_role(principal))
+    if principal.is_client:
+        return repository.AccessEntry(principal.id, access, "client", None)
+    return None
 
 
 def check_may_file(settings: Settings, principal: Principal, payload: FilingIn) -> None:
