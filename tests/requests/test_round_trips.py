@@ -8,10 +8,12 @@ runs them.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,8 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.transaction import RequestSessions
+from eservice.privacy import audit
 from eservice.requests import service
-from tests.requests.helpers import Client, file_request
+from eservice.requests.repository import _REQUEST_COLUMNS
+from eservice.requests.schemas import FilingIn
+from tests.requests.helpers import Client, file_request, filing
 from tests.support.auth import Caller
 
 
@@ -86,3 +91,122 @@ async def test_a_read_by_id_is_one_statement_without_begin_or_commit(
         )
         == 1
     )
+
+
+def _filing() -> FilingIn:
+    return msgspec.convert(filing("hundeanmeldung"), FilingIn)
+
+
+async def _file(traced: Traced, settings: Settings, caller: Caller, *, alone: bool = True) -> Any:
+    session = traced.sessions.open()
+    row = await service.file_request(session, settings, caller.principal, _filing(), alone=alone)
+    await traced.sessions.finish(session, commit=True)
+    return row
+
+
+async def test_a_submitted_filing_is_one_statement_and_writes_what_the_steps_wrote(
+    traced: Traced,
+    settings: Settings,
+    citizen: Caller,
+    raw_connection: asyncpg.Connection,
+    sessionmaker: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await _file(traced, settings, citizen)  # remembers the service's current version
+    await traced.statements()
+    new = await _file(traced, settings, citizen)
+    assert await traced.statements() == ["WITH request AS"]
+
+    # The same filing through the statements of each step (as drafts and contacts still go).
+    async def step_by_step(*_args: Any, **_kwargs: Any) -> None:
+        raise service._StepByStep
+
+    monkeypatch.setattr(service, "_file_submitted", step_by_step)
+    old = await _file(traced, settings, citizen)
+    assert len(await traced.statements()) > 5
+
+    def request(row: Any) -> dict[str, Any]:
+        values = {c: getattr(row, c) for c in _REQUEST_COLUMNS}
+        for moment in ("created_at", "updated_at", "submitted_at", "due_at"):
+            assert values.pop(moment) is not None
+        return {k: v for k, v in values.items() if k not in {"id", "reference"}}
+
+    stored = {
+        r["id"]: dict(r)
+        for r in await raw_connection.fetch(
+            "SELECT * FROM requests WHERE id = ANY($1::uuid[])", [new.id, old.id]
+        )
+    }
+    assert request(new) == request(old)
+    assert {k: v for k, v in stored[new.id].items() if k not in _VARYING} == {
+        k: v for k, v in stored[old.id].items() if k not in _VARYING
+    }
+    assert stored[new.id]["updated_at"] == stored[new.id]["submitted_at"]
+    assert stored[new.id]["created_at"] <= stored[new.id]["submitted_at"]
+
+    async def history(request_id: Any) -> list[dict[str, Any]]:
+        rows = await raw_connection.fetch(
+            "SELECT * FROM request_events WHERE request_id = $1 ORDER BY id", request_id
+        )
+        return [{k: v for k, v in r.items() if k not in _VARYING_EVENT} for r in rows]
+
+    assert await history(new.id) == await history(old.id)
+    assert [e["chain_seq"] for e in await history(new.id)] == [1, 2]
+
+    async def outbox(request_id: Any) -> list[dict[str, Any]]:
+        rows = await raw_connection.fetch(
+            "SELECT o.payload, e.type FROM outbox o JOIN request_events e "
+            "ON e.id = (o.payload ->> 'event_id')::bigint WHERE e.request_id = $1",
+            request_id,
+        )
+        payloads = [(json.loads(r["payload"]), r["type"]) for r in rows]
+        for payload, _ in payloads:
+            for varying in ("event_id", "request_id", "reference", "occurred_at"):
+                payload.pop(varying)
+        return payloads
+
+    assert await outbox(new.id) == await outbox(old.id)
+    assert [t for _, t in await outbox(new.id)] == ["submitted"]
+    async with sessionmaker() as session:
+        report = await audit.verify(session, settings)
+    assert report.intact, report
+
+
+_VARYING = {"id", "reference", "created_at", "updated_at", "submitted_at", "due_at"}
+_VARYING_EVENT = {"id", "request_id", "occurred_at", "content_hash", "chain_hash", "chain_prev"}
+
+
+async def test_a_filing_after_a_new_version_is_published_uses_it(
+    traced: Traced, settings: Settings, citizen: Caller, raw_connection: asyncpg.Connection
+) -> None:
+    first = await _file(traced, settings, citizen)  # remembers version 1 as current
+    await raw_connection.execute(
+        "INSERT INTO service_versions (code, version, department, workflow_name, "
+        "workflow_version, definition, digest) SELECT code, 2, department, workflow_name, "
+        "workflow_version, definition, md5(digest) FROM service_versions "
+        "WHERE code = 'hundeanmeldung' AND version = 1"
+    )
+    await raw_connection.execute(
+        "UPDATE services SET current_version = 2 WHERE code = 'hundeanmeldung'"
+    )
+    try:
+        await traced.statements()
+        later = await _file(traced, settings, citizen)
+        assert (first.service_version, later.service_version) == (1, 2)
+        sent = await traced.statements()
+        assert sent[0] == "WITH request AS"  # refused under version 1: nothing written
+        assert sent[-2:] == ["WITH request AS", "COMMIT"]  # written under version 2
+        assert (
+            await raw_connection.fetchval(
+                "SELECT count(*) FROM requests WHERE applicant_id = $1", citizen.principal.id
+            )
+            == 2
+        )
+    finally:
+        await raw_connection.execute("TRUNCATE requests CASCADE")
+        await raw_connection.execute(
+            "UPDATE services SET current_version = 1 WHERE code = 'hundeanmeldung'"
+        )
+        await raw_connection.execute(
+            "DELETE FROM service_versions WHERE code = 'hundeanmeldung' AND version = 2"
+        )

@@ -179,6 +179,14 @@ async def single_statement(session: AsyncSession) -> asyncpg.Connection:
     return await driver_connection(session)
 
 
+def single_statement_wrote_nothing(session: AsyncSession) -> None:
+    """The statement sent through :func:`single_statement` changed nothing (its caller knows:
+    e.g. its guard matched no row), so the scope may write again as if it had not run."""
+    scope: Scope | None = session.info.get(SCOPE)
+    if scope is not None and scope.driver is not None and not scope.driver.is_in_transaction():
+        scope.read_only = False
+
+
 async def finish(session: AsyncSession, *, commit: bool) -> None:
     """End ``session``'s transaction (commit or roll back) and close it."""
     scope: Scope | None = session.info.get(SCOPE)

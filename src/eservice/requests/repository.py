@@ -9,10 +9,11 @@ from uuid import UUID
 
 from asyncpg import Record
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import json_text
+from eservice.core.db import Base, json_text
 from eservice.core.transaction import driver_connection, single_statement
 from eservice.requests.access import VISIBLE_SQL, Visibility
 from eservice.requests.tables import (
@@ -58,6 +59,63 @@ def _insert_sql(table: str, columns: list[str], returning: Sequence[str]) -> str
     return f"INSERT INTO {table} ({names}) VALUES ({placeholders}) RETURNING " + ", ".join(  # noqa: S608
         returning
     )
+
+
+def _typed(columns: Sequence[str], table: str, first: int) -> list[str]:
+    """Parameters ``$first``, ``$first+1``, ... cast to the columns' types (an INSERT ... SELECT
+    does not infer them); rendered once, at import."""
+    types = Base.metadata.tables[table].columns
+    return [
+        f"${n}::{types[name].type.compile(dialect=_DIALECT)}"
+        for n, name in enumerate(columns, start=first)
+    ]
+
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _published(event: str, payload: int) -> str:
+    """The CTE ``published``: the outbox row of the history row ``event`` returned (its id),
+    from the payload ``$payload`` with that id; the channel to notify is ``$payload+1``."""
+    return (
+        "published AS (INSERT INTO outbox (kind, payload) "  # noqa: S608 - rendered at import
+        f"SELECT 'event', ${payload}::jsonb || jsonb_build_object('event_id', {event}.id) "
+        f"FROM {event} RETURNING payload ->> 'event_id' AS event_id, "
+        f"${payload + 1}::text AS channel)"
+    )
+
+
+# Notifies the channel of the outbox row (transactional: listeners hear of it at commit).
+_NOTIFIED = "published, LATERAL (SELECT pg_notify(published.channel, published.event_id)) AS n"
+# A history row's columns as written by the writers below (its id and chain come from the table).
+_ENTRY_COLUMNS = tuple(c for c in _EVENT_COLUMNS if c not in {"id", "request_id", "erased_at"})
+_ENTRY_PARAMS = 1 + len(_REQUEST_COLUMNS)
+
+# Filing with ``submit: true`` in one statement: the request as submitted (only while the
+# service's current version is still the one it was checked against), its ``filed`` and
+# ``submitted`` history rows (the second reads the first, so they are chained in that order),
+# the outbox row of ``submitted`` with its history id, and the notification. Parameters: the
+# request's columns, the two history rows' columns, the outbox payload, the channel.
+_FILE_SUBMITTED = (
+    "WITH request AS (INSERT INTO requests ("  # noqa: S608 - fixed text, rendered at import
+    + ", ".join(_REQUEST_COLUMNS)
+    + ") SELECT "
+    + ", ".join(_typed(_REQUEST_COLUMNS, "requests", 1))
+    + " FROM services WHERE code = $3::VARCHAR(64) AND current_version = $4::INTEGER RETURNING "
+    + ", ".join(_REQUEST_COLUMNS)
+    + "), filed AS (INSERT INTO request_events (request_id, "
+    + ", ".join(_ENTRY_COLUMNS)
+    + ") SELECT request.id, "
+    + ", ".join(_typed(_ENTRY_COLUMNS, "request_events", _ENTRY_PARAMS))
+    + " FROM request RETURNING request_id), submitted AS (INSERT INTO request_events (request_id, "
+    + ", ".join(_ENTRY_COLUMNS)
+    + ") SELECT filed.request_id, "
+    + ", ".join(_typed(_ENTRY_COLUMNS, "request_events", _ENTRY_PARAMS + len(_ENTRY_COLUMNS)))
+    + " FROM filed RETURNING id), "
+    + _published("submitted", _ENTRY_PARAMS + 2 * len(_ENTRY_COLUMNS))
+    + " SELECT request.* FROM request, "
+    + _NOTIFIED
+)
 
 
 # Rows the driver returns become session-less mapped objects (their constructor is the public
@@ -300,3 +358,38 @@ async def changes_by_others(session: AsyncSession, request_id: UUID) -> list[Req
         .order_by(RequestEventRow.id)
     )
     return list(rows)
+
+
+async def file_submitted(  # noqa: PLR0917 - the rows of one statement
+    session: AsyncSession,
+    values: dict[str, Any],
+    filed: dict[str, Any],
+    submitted: dict[str, Any],
+    payload: str,
+    channel: str,
+    *,
+    alone: bool,
+) -> RequestRow | None:
+    """Insert a request as submitted, its ``filed`` and ``submitted`` history rows and the
+    outbox row of the second (``payload`` with its id), and notify ``channel``: one statement.
+
+    ``values`` must name the service's current version; None (nothing written) when another
+    version has become current since. ``alone``: the caller writes nothing after it (see
+    ``core.transaction.single_statement``).
+    """
+    request = {name: values.get(name) for name in _REQUEST_COLUMNS}
+    entries = [entry[name] for entry in (filed, submitted) for name in _ENTRY_COLUMNS]
+    connection = await (single_statement if alone else driver_connection)(session)
+    record = await connection.fetchrow(
+        _FILE_SUBMITTED,
+        *_arguments("requests", request, list(_REQUEST_COLUMNS)),
+        *_entry_arguments(entries),
+        payload,
+        channel,
+    )
+    return None if record is None else _request(record)
+
+
+def _entry_arguments(values: list[Any]) -> list[Any]:
+    """History rows' values as asyncpg takes them (their ``data`` as JSON text)."""
+    return [json_text(v) if isinstance(v, dict) else v for v in values]

@@ -122,22 +122,22 @@ def decide_for(
     return decision
 
 
-async def apply_decision(
+def submits(row: RequestRow, decision: Decision) -> bool:
+    """The decision submits a request that was never submitted."""
+    return row.submitted_at is None and decision.transition == SUBMIT_TRANSITION
+
+
+async def decision_values(
     session: AsyncSession,
     settings: Settings,
     row: RequestRow,
     decision: Decision,
-    actor: EventActor,
-    *,
-    comment: str | None = None,
-    data: dict[str, Any] | None = None,
-    extra_event_data: dict[str, Any] | None = None,
-) -> RequestRow | None:
-    """Apply an allowed decision to ``row`` as it was read; None when another change won."""
-    now = datetime.now(UTC)
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns an allowed decision changes on ``row`` at ``now`` (state, SLA clock,
+    submission and closing dates); the version is the compare-and-set's."""
     values: dict[str, Any] = {"state": decision.to_state, "updated_at": now}
-    submitting = row.submitted_at is None and decision.transition == SUBMIT_TRANSITION
-    if submitting:
+    if submits(row, decision):
         values["submitted_at"] = now
         values["due_at"] = calendar(settings).due_at(now, row.sla_business_days)
     if decision.sla == "pause":
@@ -154,6 +154,24 @@ async def apply_decision(
         values["retention_until"] = retention_date(
             now, service.definition.retention, settings.time_zone
         )
+    return values
+
+
+async def apply_decision(
+    session: AsyncSession,
+    settings: Settings,
+    row: RequestRow,
+    decision: Decision,
+    actor: EventActor,
+    *,
+    comment: str | None = None,
+    data: dict[str, Any] | None = None,
+    extra_event_data: dict[str, Any] | None = None,
+) -> RequestRow | None:
+    """Apply an allowed decision to ``row`` as it was read; None when another change won."""
+    now = datetime.now(UTC)
+    submitting = submits(row, decision)
+    values = await decision_values(session, settings, row, decision, now)
     if decision.cancel_timers:
         # Timers are locked before the request row, here and in the worker: no deadlock.
         await repository.delete_timers(session, row.id)
@@ -235,15 +253,9 @@ async def fire_transition(
     return updated
 
 
-async def submit_new(
-    session: AsyncSession,
-    settings: Settings,
-    principal: Principal,
-    row: RequestRow,
-    service: PublishedService,
-) -> RequestRow:
-    """Submit a request filed with ``submit: true`` (in the filing transaction)."""
-    decision = decide_for(
+def submit_decision(principal: Principal, row: RequestRow, service: PublishedService) -> Decision:
+    """The engine's decision to submit ``row``, a request being filed with ``submit: true``."""
+    return decide_for(
         service,
         row,
         SUBMIT_TRANSITION,
@@ -252,6 +264,17 @@ async def submit_new(
         data={},
         documents=set(),  # filed in this transaction: nothing can be attached yet
     )
+
+
+async def submit_new(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    row: RequestRow,
+    service: PublishedService,
+) -> RequestRow:
+    """Submit a request filed with ``submit: true`` (in the filing transaction)."""
+    decision = submit_decision(principal, row, service)
     updated = await apply_decision(session, settings, row, decision, event_actor(principal, row))
     if updated is None:
         raise stale()
