@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
+from eservice.core.errors import PreconditionFailed
 from eservice.core.transaction import RequestSessions
 from eservice.privacy import audit
 from eservice.requests import service
 from eservice.requests.repository import _REQUEST_COLUMNS
-from eservice.requests.schemas import FilingIn
+from eservice.requests.schemas import FilingIn, TransitionIn
+from eservice.requests.transitions import fire_transition
 from tests.requests.helpers import Client, file_request, filing
 from tests.support.auth import Caller
 
@@ -210,3 +212,63 @@ async def test_a_filing_after_a_new_version_is_published_uses_it(
         await raw_connection.execute(
             "DELETE FROM service_versions WHERE code = 'hundeanmeldung' AND version = 2"
         )
+
+
+async def test_a_transition_is_the_select_and_one_statement_writing_it_all(
+    traced: Traced,
+    settings: Settings,
+    client: Client,
+    citizen: Caller,
+    make_staff: Any,
+    raw_connection: asyncpg.Connection,
+    sessionmaker: Any,
+) -> None:
+    clerk = await make_staff("clerk", departments=("steuern",))
+    filed = await file_request(client, citizen)
+    for transition, version in (("start_review", filed["version"]), ("start_review", 1)):
+        session = traced.sessions.open()
+        try:
+            row = await service.get_request_for(session, clerk.principal, filed["id"])
+            moved = await fire_transition(
+                session,
+                settings,
+                clerk.principal,
+                row,
+                if_match=row.version if version > 1 else version,
+                payload=TransitionIn(transition=transition),
+            )
+        except PreconditionFailed:
+            await traced.sessions.finish(session, commit=False)
+            assert await traced.statements() == ["BEGIN", "WITH r AS", "ROLLBACK"]
+            continue
+        await traced.sessions.finish(session, commit=True)
+        assert moved.state == "in_review"
+        assert moved.version == filed["version"] + 1
+        assert await traced.statements() == ["BEGIN", "WITH r AS", "WITH moved AS", "COMMIT"]
+    stored = await raw_connection.fetchrow(
+        "SELECT state, version FROM requests WHERE id = $1", moved.id
+    )
+    assert (stored["state"], stored["version"]) == ("in_review", moved.version)
+    event = await raw_connection.fetchrow(
+        "SELECT id, type, from_state, to_state, transition, actor_role, chain_seq "
+        "FROM request_events WHERE request_id = $1 ORDER BY id DESC LIMIT 1",
+        moved.id,
+    )
+    assert dict(event) | {"id": 0} == {
+        "id": 0,
+        "type": "transitioned",
+        "from_state": "submitted",
+        "to_state": "in_review",
+        "transition": "start_review",
+        "actor_role": "clerk",
+        "chain_seq": 3,
+    }
+    payload = json.loads(
+        await raw_connection.fetchval(
+            "SELECT payload FROM outbox WHERE (payload ->> 'event_id')::bigint = $1", event["id"]
+        )
+    )
+    assert payload["type"] == "request.transitioned"
+    assert (payload["request_id"], payload["to_state"]) == (str(moved.id), "in_review")
+    async with sessionmaker() as session:
+        assert (await audit.verify(session, settings)).intact

@@ -360,6 +360,92 @@ async def changes_by_others(session: AsyncSession, request_id: UUID) -> list[Req
     return list(rows)
 
 
+# The columns a workflow decision may change (transitions.decision_values); each is set only
+# when its flag parameter is true, so one fixed statement serves every decision.
+DECISION_COLUMNS = (
+    "state",
+    "updated_at",
+    "submitted_at",
+    "due_at",
+    "sla_state",
+    "sla_paused_at",
+    "closed_at",
+    "retention_until",
+)
+_DECISION_TYPES = Base.metadata.tables["requests"].columns
+
+
+def _set_if(index: int, name: str) -> str:
+    """``name`` set to parameter ``$(5+2i)`` when flag ``$(4+2i)`` is true (rendered at import)."""
+    flag, value = 4 + 2 * index, 5 + 2 * index
+    kind = _DECISION_TYPES[name].type.compile(dialect=_DIALECT)
+    return f"{name} = CASE WHEN ${flag}::boolean THEN ${value}::{kind} ELSE {name} END"
+
+
+_MOVE_ENTRY = 4 + 2 * len(DECISION_COLUMNS)  # the history row's first parameter
+
+# A transition in one statement: the compare-and-set on (id, version, state) setting the
+# decision's columns, its history row, the row's outbox event and the notification; no row
+# when another change won (then nothing is written). Parameters: id, version, state, a flag and
+# a value per DECISION_COLUMNS, the history row's columns, the outbox payload, the channel.
+_MOVE = (
+    "WITH moved AS (UPDATE requests SET version = version + 1, "  # noqa: S608 - rendered at import
+    + ", ".join(_set_if(i, name) for i, name in enumerate(DECISION_COLUMNS))
+    + " WHERE id = $1 AND version = $2 AND state = $3 RETURNING "
+    + ", ".join(_REQUEST_COLUMNS)
+    + "), event AS (INSERT INTO request_events (request_id, "
+    + ", ".join(_ENTRY_COLUMNS)
+    + ") SELECT moved.id, "
+    + ", ".join(_typed(_ENTRY_COLUMNS, "request_events", _MOVE_ENTRY))
+    + " FROM moved RETURNING id), "
+    + _published("event", _MOVE_ENTRY + len(_ENTRY_COLUMNS))
+    + " SELECT moved.* FROM moved, "
+    + _NOTIFIED
+)
+
+
+def after_change(row: RequestRow, values: dict[str, Any]) -> RequestRow:
+    """``row`` as a compare-and-set with ``values`` leaves it (a new, session-less object)."""
+    current = {name: getattr(row, name) for name in _REQUEST_COLUMNS}
+    return RequestRow(**{**current, **values, "version": row.version + 1})
+
+
+async def move(  # noqa: PLR0917 - the parts of one statement
+    session: AsyncSession,
+    row: RequestRow,
+    values: dict[str, Any],
+    entry: dict[str, Any],
+    payload: str,
+    channel: str,
+) -> RequestRow | None:
+    """Compare-and-set ``row`` (as read) to ``values`` (DECISION_COLUMNS only), append the
+    history row ``entry`` and its outbox event (``payload`` with the row's id), notify
+    ``channel``: one statement. None when another change won."""
+    unknown = set(values) - set(DECISION_COLUMNS)
+    if unknown:
+        raise ValueError(f"not decision columns: {sorted(unknown)}")
+    changes = _arguments(
+        "requests", {name: values.get(name) for name in DECISION_COLUMNS}, list(DECISION_COLUMNS)
+    )
+    flagged = [
+        item
+        for name, value in zip(DECISION_COLUMNS, changes, strict=True)
+        for item in (name in values, value)
+    ]
+    connection = await driver_connection(session)
+    record = await connection.fetchrow(
+        _MOVE,
+        row.id,
+        row.version,
+        row.state,
+        *flagged,
+        *_entry_arguments([entry[name] for name in _ENTRY_COLUMNS]),
+        payload,
+        channel,
+    )
+    return None if record is None else _request(record)
+
+
 async def file_submitted(  # noqa: PLR0917 - the rows of one statement
     session: AsyncSession,
     values: dict[str, Any],

@@ -24,6 +24,7 @@ from eservice.core.errors import (
     PreconditionRequired,
     ValidationFailed,
 )
+from eservice.events.outbox import NOTIFY_CHANNEL, event_payload
 from eservice.identity.principal import Principal
 from eservice.requests import history, repository
 from eservice.requests.access import EventActor, event_actor, workflow_actors
@@ -172,6 +173,32 @@ async def apply_decision(
     now = datetime.now(UTC)
     submitting = submits(row, decision)
     values = await decision_values(session, settings, row, decision, now)
+    event_data = dict(extra_event_data or {})
+    if data:
+        event_data["data"] = data
+    entry = history.entry(
+        row.id,
+        type="submitted" if submitting else "transitioned",
+        actor=actor,
+        occurred_at=now,
+        from_state=decision.from_state,
+        to_state=decision.to_state,
+        transition=decision.transition,
+        comment=comment or None,
+        data=event_data,
+    )
+    after = repository.after_change(row, values)
+    published = history.publication(after, entry, 0, decision.notify)
+    if (
+        not decision.cancel_timers
+        and decision.set_timer is None
+        and published is not None
+        and not history.tells_contact(after, entry, decision.notify)
+    ):
+        # No timers to touch and no contact to mail: one statement writes it all.
+        return await repository.move(
+            session, row, values, entry, event_payload(published), NOTIFY_CHANNEL
+        )
     if decision.cancel_timers:
         # Timers are locked before the request row, here and in the worker: no deadlock.
         await repository.delete_timers(session, row.id)
@@ -188,13 +215,10 @@ async def apply_decision(
             transition=decision.set_timer.transition,
             seconds=decision.set_timer.seconds,
         )
-    event_data = dict(extra_event_data or {})
-    if data:
-        event_data["data"] = data
     await history.record(
         session,
         updated,
-        type="submitted" if submitting else "transitioned",
+        type=entry["type"],
         actor=actor,
         occurred_at=now,
         from_state=decision.from_state,
