@@ -7,6 +7,7 @@ import asyncio
 import asyncpg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from eservice.core.db import create_sessionmaker, normalise_database_url
@@ -15,6 +16,7 @@ from eservice.core.transaction import (
     driver_connection,
     finish,
     release_connection,
+    single_statement,
 )
 from tests.support.database import plain
 
@@ -259,3 +261,102 @@ async def test_a_connection_due_for_recycling_is_replaced(
         assert await _a_request_commits(sessions, engine, "recycled") != old_pid
     finally:
         await engine.dispose()
+
+
+# single_statement: a scope's only statement, in its own implicit transaction.
+
+
+async def test_a_single_statement_commits_on_its_own_without_begin_or_commit(
+    engine: AsyncEngine,
+) -> None:
+    sent: list[str] = []
+
+    def log(logged: asyncpg.connection.LoggedQuery) -> None:
+        sent.append(logged.query)
+
+    session = RequestSessions(create_sessionmaker(engine)).open()
+    connection = await single_statement(session)
+    connection.add_query_logger(log)
+    try:
+        assert not connection.is_in_transaction()
+        await connection.execute(_INSERT, '{"marker": "alone"}')
+        assert await _count(engine, "alone") == 1  # committed before the scope ends
+        # What runs afterwards reads in a READ ONLY transaction; a write fails loudly.
+        assert await driver_connection(session) is connection
+        assert connection.is_in_transaction()
+        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+            await connection.execute(_INSERT, '{"marker": "after-alone"}')
+    finally:
+        connection.remove_query_logger(log)
+        await finish(session, commit=False)
+    await asyncio.sleep(0)  # asyncpg calls query loggers soon after each statement
+    assert sent[:2] == [_INSERT, "BEGIN READ ONLY"]
+    assert _pool_checked_out(engine) == 0
+    assert not connection.is_in_transaction()
+    assert await _count(engine, "alone") == 1  # a rollback of the scope cannot undo it
+    assert await _count(engine, "after-alone") == 0
+
+
+async def test_the_orm_after_a_single_statement_reads_only(engine: AsyncEngine) -> None:
+    session = RequestSessions(create_sessionmaker(engine)).open()
+    connection = await single_statement(session)
+    await connection.execute(_INSERT, '{"marker": "orm-after"}')
+    assert (await session.execute(_COUNT, {"marker": "orm-after"})).scalar_one() == 1
+    with pytest.raises(DBAPIError, match="read-only"):
+        await _orm_insert(session, "orm-after")
+    await finish(session, commit=False)
+    assert _pool_checked_out(engine) == 0
+    assert await _count(engine, "orm-after") == 1
+
+
+async def test_a_single_statement_in_a_begun_scope_joins_its_transaction(
+    engine: AsyncEngine,
+) -> None:
+    session = RequestSessions(create_sessionmaker(engine)).open()
+    first = await driver_connection(session)
+    await first.execute(_INSERT, '{"marker": "joined"}')
+    connection = await single_statement(session)
+    assert connection is first
+    assert connection.is_in_transaction()
+    await connection.execute(_INSERT, '{"marker": "joined"}')
+    await finish(session, commit=False)
+    assert await _count(engine, "joined") == 0
+    assert _pool_checked_out(engine) == 0
+
+
+async def test_a_failed_single_statement_leaves_a_clean_connection(engine: AsyncEngine) -> None:
+    sessions = RequestSessions(create_sessionmaker(engine))
+    session = sessions.open()
+    connection = await single_statement(session)
+    with pytest.raises(asyncpg.PostgresError):
+        await connection.execute("INSERT INTO outbox (kind, payload) VALUES ('email', 1 / 0)")
+    assert not connection.is_in_transaction()
+    await finish(session, commit=False)
+    assert _pool_checked_out(engine) == 0
+    await _a_request_commits(sessions, engine, "after-failed-single")
+
+
+@pytest.mark.parametrize("commit", [False, True])
+async def test_a_connection_lost_under_a_single_statement_is_dropped(
+    engine: AsyncEngine, database_url: str, commit: bool
+) -> None:
+    sessions = RequestSessions(create_sessionmaker(engine))
+    session = sessions.open()
+    connection = await single_statement(session)
+    pid = connection.get_server_pid()
+    killer = await asyncpg.connect(plain(database_url))
+    try:
+        await killer.execute("SELECT pg_terminate_backend($1, 5000)", pid)
+    finally:
+        await killer.close()
+    lost = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+    with pytest.raises((*lost, ConnectionError)):
+        await connection.execute(_INSERT, '{"marker": "lost-single"}')
+    if commit:
+        with pytest.raises(asyncpg.InterfaceError):
+            await finish(session, commit=True)
+    else:
+        await finish(session, commit=False)
+    assert _pool_checked_out(engine) == 0
+    assert await _count(engine, "lost-single") == 0
+    assert await _a_request_commits(sessions, engine, "after-lost-single") != pid

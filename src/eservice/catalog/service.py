@@ -23,6 +23,7 @@ from eservice.workflow.definitions import Workflow
 __all__ = [
     "LoadReport",
     "PublishedService",
+    "current_service",
     "get_published_service",
     "get_published_workflow",
     "list_current_services",
@@ -78,6 +79,27 @@ async def get_published_service(
     if cache is not None:
         cache[cache_key] = published
     return published
+
+
+async def current_service(
+    session: AsyncSession, code: str, *, fresh: bool = False
+) -> PublishedService:
+    """The current version of a service, or NotFound.
+
+    With an immutable cache (the API's and the worker's sessions) the version last found
+    current is remembered without ``fresh``: a hint, not a fact, because publishing makes a
+    newer version current. Whoever writes under it checks in its own statement that it is
+    still current and, when not, asks again with ``fresh`` (requests.service.file_request).
+    """
+    cache = immutable_cache(session)
+    key = ("current_service", code)
+    if cache is not None and not fresh and key in cache:
+        remembered: PublishedService = cache[key]
+        return remembered
+    service = await get_published_service(session, code)
+    if cache is not None:
+        cache[key] = service
+    return service
 
 
 async def list_current_services(

@@ -10,6 +10,15 @@ What a scope guarantees (tests/platform/test_driver_connection.py holds each one
   (COMMIT or ROLLBACK failed, the server went away) is invalidated and never handed out again,
   and a failed rollback does not hide the error that caused it.
 - A scope that runs no statement takes no connection and costs no round trip.
+- A scope whose first statement is sent through :func:`single_statement` runs it outside an
+  explicit transaction: it commits on its own, in one round trip, without ``BEGIN`` and
+  ``COMMIT``, and :func:`finish` cannot undo it. Whatever the scope runs afterwards runs in a
+  ``READ ONLY`` transaction. That is the rule which keeps it safe: under READ COMMITTED every
+  statement takes its own snapshot, so a later read sees what it would have seen in the same
+  transaction; a later write could no longer be atomic with the first statement, so
+  PostgreSQL refuses it (it fails loudly, never half-applied). A statement that must share a
+  transaction with others uses :func:`driver_connection`; :func:`single_statement` in a scope
+  that has already begun joins its transaction like :func:`driver_connection`.
 
 How, with public APIs only: a scope's connection comes from the engine's AUTOCOMMIT copy
 (``Engine.execution_options``, the same pool), so SQLAlchemy's asyncpg adapter never begins
@@ -40,22 +49,41 @@ AUTOCOMMIT_ENGINE = "eservice.autocommit_engine"
 class Scope:
     """The connection and transaction of one request or job, taken on first use."""
 
-    __slots__ = ("connection", "driver", "engine")
+    __slots__ = ("connection", "driver", "engine", "read_only")
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine  # the AUTOCOMMIT copy of the app's engine
         self.connection: AsyncConnection | None = None
         self.driver: asyncpg.Connection | None = None
+        # Set once a statement ran on its own (single_statement): what follows only reads.
+        self.read_only = False
 
-    async def begin(self) -> asyncpg.Connection:
-        """The scope's driver connection, checked out and inside its transaction."""
+    @property
+    def _begin(self) -> str:
+        return "BEGIN READ ONLY" if self.read_only else "BEGIN"
+
+    async def checkout(self) -> asyncpg.Connection:
+        """The scope's driver connection, checked out, in whatever transaction state it is."""
         if self.driver is None:
             connection = await self.engine.connect()
             self._began(connection, connection.sync_connection)
         assert self.driver is not None
-        if not self.driver.is_in_transaction():
-            await self.driver.execute("BEGIN")
         return self.driver
+
+    async def begin(self) -> asyncpg.Connection:
+        """The scope's driver connection, checked out and inside its transaction."""
+        driver = await self.checkout()
+        if not driver.is_in_transaction():
+            await driver.execute(self._begin)
+        return driver
+
+    async def single(self) -> asyncpg.Connection:
+        """The driver connection outside a transaction when nothing ran yet (else begin)."""
+        if self.driver is not None or self.read_only:
+            return await self.begin()
+        driver = await self.checkout()
+        self.read_only = True
+        return driver
 
     def bind(self) -> Connection:
         """The scope's connection for the ORM (called inside SQLAlchemy's greenlet)."""
@@ -64,7 +92,7 @@ class Scope:
         sync = self.connection.sync_connection if self.connection is not None else None
         assert sync is not None
         if self.driver is not None and not self.driver.is_in_transaction():
-            sync.exec_driver_sql("BEGIN")
+            sync.exec_driver_sql(self._begin)
         return sync
 
     def _began(self, connection: AsyncConnection | None, sync: Connection | None) -> None:
@@ -133,6 +161,30 @@ async def driver_connection(session: AsyncSession) -> asyncpg.Connection:
     if not driver.is_in_transaction():
         await connection.exec_driver_sql("SELECT 1")
     return driver
+
+
+async def single_statement(session: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection for a statement that is the scope's only one.
+
+    When the scope has not begun, the connection comes outside any transaction: the statement
+    runs in its own implicit transaction (one round trip, no ``BEGIN``/``COMMIT``) and
+    everything after it in the scope is read only (see the module docstring). When the scope
+    has begun, or outside a scope, this is :func:`driver_connection`: the statement joins the
+    transaction. Either way the statement's result is the same; only its atomicity with later
+    statements differs, so callers send one statement that carries all its writes.
+    """
+    scope: Scope | None = session.info.get(SCOPE)
+    if scope is not None and not session.in_transaction():
+        return await scope.single()
+    return await driver_connection(session)
+
+
+def single_statement_wrote_nothing(session: AsyncSession) -> None:
+    """The statement sent through :func:`single_statement` changed nothing (its caller knows:
+    e.g. its guard matched no row), so the scope may write again as if it had not run."""
+    scope: Scope | None = session.info.get(SCOPE)
+    if scope is not None and scope.driver is not None and not scope.driver.is_in_transaction():
+        scope.read_only = False
 
 
 async def finish(session: AsyncSession, *, commit: bool) -> None:

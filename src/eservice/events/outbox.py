@@ -19,6 +19,11 @@ _PUBLISH = (
 )
 
 
+def event_payload(event: PublishedEvent) -> str:
+    """An event's outbox payload, as JSON text."""
+    return json_text(event)
+
+
 async def publish_event(session: AsyncSession, event: PublishedEvent) -> None:
     """Record ``event`` for delivery, and wake listeners when the transaction commits.
 
@@ -26,7 +31,7 @@ async def publish_event(session: AsyncSession, event: PublishedEvent) -> None:
     """
     # One round trip for the row and the notification (this runs in every transition).
     connection = await driver_connection(session)
-    await connection.execute(_PUBLISH, json_text(event), NOTIFY_CHANNEL, str(event.event_id))
+    await connection.execute(_PUBLISH, event_payload(event), NOTIFY_CHANNEL, str(event.event_id))
 
 
 async def queue_email(

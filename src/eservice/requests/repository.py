@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from asyncpg import Record
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.core.db import json_text
-from eservice.core.transaction import driver_connection
+from eservice.core.db import Base, json_text
+from eservice.core.transaction import driver_connection, single_statement
+from eservice.requests.access import VISIBLE_SQL, Visibility
 from eservice.requests.tables import (
     OPEN_CONDITION,
     RequestAccessRow,
@@ -59,6 +61,63 @@ def _insert_sql(table: str, columns: list[str], returning: Sequence[str]) -> str
     )
 
 
+def _typed(columns: Sequence[str], table: str, first: int) -> list[str]:
+    """Parameters ``$first``, ``$first+1``, ... cast to the columns' types (an INSERT ... SELECT
+    does not infer them); rendered once, at import."""
+    types = Base.metadata.tables[table].columns
+    return [
+        f"${n}::{types[name].type.compile(dialect=_DIALECT)}"
+        for n, name in enumerate(columns, start=first)
+    ]
+
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _published(event: str, payload: int) -> str:
+    """The CTE ``published``: the outbox row of the history row ``event`` returned (its id),
+    from the payload ``$payload`` with that id; the channel to notify is ``$payload+1``."""
+    return (
+        "published AS (INSERT INTO outbox (kind, payload) "  # noqa: S608 - rendered at import
+        f"SELECT 'event', ${payload}::jsonb || jsonb_build_object('event_id', {event}.id) "
+        f"FROM {event} RETURNING payload ->> 'event_id' AS event_id, "
+        f"${payload + 1}::text AS channel)"
+    )
+
+
+# Notifies the channel of the outbox row (transactional: listeners hear of it at commit).
+_NOTIFIED = "published, LATERAL (SELECT pg_notify(published.channel, published.event_id)) AS n"
+# A history row's columns as written by the writers below (its id and chain come from the table).
+_ENTRY_COLUMNS = tuple(c for c in _EVENT_COLUMNS if c not in {"id", "request_id", "erased_at"})
+_ENTRY_PARAMS = 1 + len(_REQUEST_COLUMNS)
+
+# Filing with ``submit: true`` in one statement: the request as submitted (only while the
+# service's current version is still the one it was checked against), its ``filed`` and
+# ``submitted`` history rows (the second reads the first, so they are chained in that order),
+# the outbox row of ``submitted`` with its history id, and the notification. Parameters: the
+# request's columns, the two history rows' columns, the outbox payload, the channel.
+_FILE_SUBMITTED = (
+    "WITH request AS (INSERT INTO requests ("  # noqa: S608 - fixed text, rendered at import
+    + ", ".join(_REQUEST_COLUMNS)
+    + ") SELECT "
+    + ", ".join(_typed(_REQUEST_COLUMNS, "requests", 1))
+    + " FROM services WHERE code = $3::VARCHAR(64) AND current_version = $4::INTEGER RETURNING "
+    + ", ".join(_REQUEST_COLUMNS)
+    + "), filed AS (INSERT INTO request_events (request_id, "
+    + ", ".join(_ENTRY_COLUMNS)
+    + ") SELECT request.id, "
+    + ", ".join(_typed(_ENTRY_COLUMNS, "request_events", _ENTRY_PARAMS))
+    + " FROM request RETURNING request_id), submitted AS (INSERT INTO request_events (request_id, "
+    + ", ".join(_ENTRY_COLUMNS)
+    + ") SELECT filed.request_id, "
+    + ", ".join(_typed(_ENTRY_COLUMNS, "request_events", _ENTRY_PARAMS + len(_ENTRY_COLUMNS)))
+    + " FROM filed RETURNING id), "
+    + _published("submitted", _ENTRY_PARAMS + 2 * len(_ENTRY_COLUMNS))
+    + " SELECT request.* FROM request, "
+    + _NOTIFIED
+)
+
+
 # Rows the driver returns become session-less mapped objects (their constructor is the public
 # way to build one); nothing adds them to a session.
 _Row = TypeVar("_Row", RequestRow, RequestEventRow)
@@ -85,6 +144,54 @@ async def get_request(session: AsyncSession, request_id: UUID) -> RequestRow | N
     """The current row (fresh from the database, never a stale cached object)."""
     connection = await driver_connection(session)
     record = await connection.fetchrow(_SELECT_REQUEST, request_id)
+    return None if record is None else _request(record)
+
+
+class AccessEntry(NamedTuple):
+    """A read to record in the access log: who (staff member or API client), what, in which
+    role. ``kind`` ``client`` is not recorded when the client filed the request itself."""
+
+    actor_id: UUID
+    action: str
+    kind: str
+    role: str | None
+
+
+# The request if the caller may see it (VISIBLE_SQL, $2-$7) and, in the same statement, the
+# access-log row of that read ($8-$11; none when $9 is NULL or a client reads its own filing).
+_READ_VISIBLE = (
+    "WITH r AS (SELECT "  # noqa: S608 - fixed text: the column list and the rule are constants
+    + ", ".join(_REQUEST_COLUMNS)
+    + " FROM requests WHERE id = $1 AND "
+    + VISIBLE_SQL
+    + "), logged AS (INSERT INTO request_access_log "
+    "(request_id, staff_id, action, actor_kind, actor_role) "
+    "SELECT id, $8::uuid, $9::text, $10::text, $11::text FROM r WHERE $9::text IS NOT NULL "
+    "AND NOT coalesce($10::text = 'client' AND filed_by_kind = 'client' "
+    "AND filed_by_id = $8::uuid, false)) "
+    "SELECT * FROM r"
+)
+
+
+async def get_visible_request(
+    session: AsyncSession,
+    request_id: UUID,
+    visibility: Visibility,
+    entry: AccessEntry | None,
+    *,
+    alone: bool,
+) -> RequestRow | None:
+    """The request if ``visibility`` admits it, its read recorded in the access log (one
+    statement; each log row locks its request's chain head, core.audit).
+
+    ``alone``: the caller only reads after this, so the statement is sent with
+    ``single_statement`` (as the scope's first statement it commits on its own, without
+    ``BEGIN``/``COMMIT``); otherwise it runs in the scope's transaction.
+    """
+    log: tuple[object, ...] = (None, None, None, None) if entry is None else tuple(entry)
+    connect = single_statement if alone else driver_connection
+    connection = await connect(session)
+    record = await connection.fetchrow(_READ_VISIBLE, request_id, *visibility.sql_arguments(), *log)
     return None if record is None else _request(record)
 
 
@@ -251,3 +358,124 @@ async def changes_by_others(session: AsyncSession, request_id: UUID) -> list[Req
         .order_by(RequestEventRow.id)
     )
     return list(rows)
+
+
+# The columns a workflow decision may change (transitions.decision_values); each is set only
+# when its flag parameter is true, so one fixed statement serves every decision.
+DECISION_COLUMNS = (
+    "state",
+    "updated_at",
+    "submitted_at",
+    "due_at",
+    "sla_state",
+    "sla_paused_at",
+    "closed_at",
+    "retention_until",
+)
+_DECISION_TYPES = Base.metadata.tables["requests"].columns
+
+
+def _set_if(index: int, name: str) -> str:
+    """``name`` set to parameter ``$(5+2i)`` when flag ``$(4+2i)`` is true (rendered at import)."""
+    flag, value = 4 + 2 * index, 5 + 2 * index
+    kind = _DECISION_TYPES[name].type.compile(dialect=_DIALECT)
+    return f"{name} = CASE WHEN ${flag}::boolean THEN ${value}::{kind} ELSE {name} END"
+
+
+_MOVE_ENTRY = 4 + 2 * len(DECISION_COLUMNS)  # the history row's first parameter
+
+# A transition in one statement: the compare-and-set on (id, version, state) setting the
+# decision's columns, its history row, the row's outbox event and the notification; no row
+# when another change won (then nothing is written). Parameters: id, version, state, a flag and
+# a value per DECISION_COLUMNS, the history row's columns, the outbox payload, the channel.
+_MOVE = (
+    "WITH moved AS (UPDATE requests SET version = version + 1, "  # noqa: S608 - rendered at import
+    + ", ".join(_set_if(i, name) for i, name in enumerate(DECISION_COLUMNS))
+    + " WHERE id = $1 AND version = $2 AND state = $3 RETURNING "
+    + ", ".join(_REQUEST_COLUMNS)
+    + "), event AS (INSERT INTO request_events (request_id, "
+    + ", ".join(_ENTRY_COLUMNS)
+    + ") SELECT moved.id, "
+    + ", ".join(_typed(_ENTRY_COLUMNS, "request_events", _MOVE_ENTRY))
+    + " FROM moved RETURNING id), "
+    + _published("event", _MOVE_ENTRY + len(_ENTRY_COLUMNS))
+    + " SELECT moved.* FROM moved, "
+    + _NOTIFIED
+)
+
+
+def after_change(row: RequestRow, values: dict[str, Any]) -> RequestRow:
+    """``row`` as a compare-and-set with ``values`` leaves it (a new, session-less object)."""
+    current = {name: getattr(row, name) for name in _REQUEST_COLUMNS}
+    return RequestRow(**{**current, **values, "version": row.version + 1})
+
+
+async def move(  # noqa: PLR0917 - the parts of one statement
+    session: AsyncSession,
+    row: RequestRow,
+    values: dict[str, Any],
+    entry: dict[str, Any],
+    payload: str,
+    channel: str,
+) -> RequestRow | None:
+    """Compare-and-set ``row`` (as read) to ``values`` (DECISION_COLUMNS only), append the
+    history row ``entry`` and its outbox event (``payload`` with the row's id), notify
+    ``channel``: one statement. None when another change won."""
+    unknown = set(values) - set(DECISION_COLUMNS)
+    if unknown:
+        raise ValueError(f"not decision columns: {sorted(unknown)}")
+    changes = _arguments(
+        "requests", {name: values.get(name) for name in DECISION_COLUMNS}, list(DECISION_COLUMNS)
+    )
+    flagged = [
+        item
+        for name, value in zip(DECISION_COLUMNS, changes, strict=True)
+        for item in (name in values, value)
+    ]
+    connection = await driver_connection(session)
+    record = await connection.fetchrow(
+        _MOVE,
+        row.id,
+        row.version,
+        row.state,
+        *flagged,
+        *_entry_arguments([entry[name] for name in _ENTRY_COLUMNS]),
+        payload,
+        channel,
+    )
+    return None if record is None else _request(record)
+
+
+async def file_submitted(  # noqa: PLR0917 - the rows of one statement
+    session: AsyncSession,
+    values: dict[str, Any],
+    filed: dict[str, Any],
+    submitted: dict[str, Any],
+    payload: str,
+    channel: str,
+    *,
+    alone: bool,
+) -> RequestRow | None:
+    """Insert a request as submitted, its ``filed`` and ``submitted`` history rows and the
+    outbox row of the second (``payload`` with its id), and notify ``channel``: one statement.
+
+    ``values`` must name the service's current version; None (nothing written) when another
+    version has become current since. ``alone``: the caller writes nothing after it (see
+    ``core.transaction.single_statement``).
+    """
+    request = {name: values.get(name) for name in _REQUEST_COLUMNS}
+    entries = [entry[name] for entry in (filed, submitted) for name in _ENTRY_COLUMNS]
+    connection = await (single_statement if alone else driver_connection)(session)
+    record = await connection.fetchrow(
+        _FILE_SUBMITTED,
+        *_arguments("requests", request, list(_REQUEST_COLUMNS)),
+        *_entry_arguments(entries),
+        payload,
+        channel,
+    )
+    return None if record is None else _request(record)
+
+
+def _entry_arguments(values: list[Any]) -> list[Any]:
+    """History rows' values as asyncpg takes them (their ``data`` as JSON text)."""
+    return [json_text(v) if isinstance(v, dict) else v for v in values]

@@ -93,7 +93,7 @@ async def file_request(
         return await file_public_report(request, data, db_session, settings)
 
     async def produce() -> Produced:
-        row = await service.file_request(db_session, settings, principal, data)
+        row = await service.file_request(db_session, settings, principal, data, alone=True)
         headers = {"Location": f"/api/v1/requests/{row.id}", "ETag": etag(row.version)}
         return Produced(201, await _answer(db_session, row, principal), headers)
 

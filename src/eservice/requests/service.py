@@ -10,7 +10,12 @@ import msgspec
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eservice.catalog.service import PublishedService, get_published_service, validate_form_data
+from eservice.catalog.service import (
+    PublishedService,
+    current_service,
+    get_published_service,
+    validate_form_data,
+)
 from eservice.core.bounds import check_storable
 from eservice.core.config import Settings
 from eservice.core.errors import (
@@ -22,20 +27,28 @@ from eservice.core.errors import (
     ValidationFailed,
 )
 from eservice.core.pagination import AfterId, cut_page, decode_cursor, id_key
+from eservice.core.transaction import single_statement_wrote_nothing
+from eservice.events.outbox import NOTIFY_CHANNEL, event_payload
 from eservice.identity.principal import Principal, Scope
 from eservice.identity.repository import get_user
 from eservice.requests import contacts, history, repository
 from eservice.requests.access import (
     event_actor,
     is_applicant,
-    may_see,
     sees_internal,
     staff_role,
+    visibility,
 )
 from eservice.requests.references import new_reference
 from eservice.requests.schemas import CommentIn, DraftPatchIn, FilingIn, LocationIn
 from eservice.requests.tables import RequestEventRow, RequestRow
-from eservice.requests.transitions import check_if_match, stale, submit_new
+from eservice.requests.transitions import (
+    check_if_match,
+    decision_values,
+    stale,
+    submit_decision,
+    submit_new,
+)
 from eservice.workflow.definitions import INITIAL_STATE
 
 
@@ -50,17 +63,32 @@ async def get_request_for(
 
     ``access`` names what a staff member or an API client reads (e.g. ``read``); it is
     recorded in the access log as a personal data access (the applicant's own reads are not).
+    A call with ``access`` is a read the caller only reads after: as the scope's first
+    statement it runs on its own (``core.transaction.single_statement``), and a later write in
+    the same scope fails; changes read the request without ``access``.
     """
-    row = await repository.get_request(session, request_id)
-    if row is None or not may_see(principal, row):
+    row = await repository.get_visible_request(
+        session,
+        request_id,
+        visibility(principal),
+        _access_entry(principal, access),
+        alone=access is not None,
+    )
+    if row is None:
         raise NotFound("No request with this id.")
-    if access is not None and principal.is_staff:
-        await repository.log_access(
-            session, principal.id, [row.id], access, role=staff_role(principal)
-        )
-    elif access is not None and principal.is_client and not is_applicant(principal, row):
-        await repository.log_access(session, principal.id, [row.id], access, kind="client")
     return row
+
+
+def _access_entry(principal: Principal, access: str | None) -> repository.AccessEntry | None:
+    """What a read records in the access log: staff reads, and API clients' reads of requests
+    they did not file (the applicant's own reads are not recorded)."""
+    if access is None:
+        return None
+    if principal.is_staff:
+        return repository.AccessEntry(principal.id, access, "staff", staff_role(principal))
+    if principal.is_client:
+        return repository.AccessEntry(principal.id, access, "client", None)
+    return None
 
 
 def check_may_file(settings: Settings, principal: Principal, payload: FilingIn) -> None:
@@ -128,9 +156,13 @@ def check_form(
         )
 
 
-async def service_for_filing(session: AsyncSession, code: str) -> PublishedService:
+async def service_for_filing(
+    session: AsyncSession, code: str, *, fresh: bool = True
+) -> PublishedService:
+    """The service's current version (``fresh=False``: possibly the one last seen current,
+    see catalog.service.current_service), or 422 at /service."""
     try:
-        return await get_published_service(session, code)
+        return await current_service(session, code, fresh=fresh)
     except NotFound:
         raise ValidationFailed(
             f"There is no published service {code!r}.",
@@ -143,49 +175,48 @@ def _location(location: LocationIn | None) -> dict[str, Any] | None:
 
 
 async def file_request(
-    session: AsyncSession, settings: Settings, principal: Principal, payload: FilingIn
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    payload: FilingIn,
+    *,
+    alone: bool = False,
 ) -> RequestRow:
-    """File a request under the latest published version of its service (and submit it)."""
+    """File a request under the latest published version of its service (and submit it).
+
+    A submitted filing for an applicant's account without contact details is one statement
+    (:func:`_file_submitted`); drafts, contacts and reports without an account take the
+    statements of each step. ``alone``: the caller writes nothing afterwards (the JSON API),
+    so that statement may run on its own (core.transaction.single_statement).
+    """
     check_may_file(settings, principal, payload)
     if payload.applicant_id is not None and principal.is_client:
         await check_applicant(session, payload.applicant_id)
-    service = await service_for_filing(session, payload.service)
-    if principal.is_public_reporter and not service.definition.public:
-        raise Unauthorized()  # as before: only public services take reports without a token
-    check_form(service, payload.data, payload.location)
-    now = datetime.now(UTC)
-    definition = service.definition
     applicant = principal.id if principal.is_citizen else payload.applicant_id
-    draft = service.workflow.state(INITIAL_STATE)
-    row = await repository.insert_request(
-        session,
-        {
-            "id": uuid.uuid4(),
-            "reference": new_reference(settings.reference_prefix, now),
-            "service_code": service.code,
-            "service_version": service.version,
-            "title": f"{definition.title.de} / {definition.title.en}",
-            "department": definition.department,
-            "state": INITIAL_STATE,
-            "version": 1,
-            "applicant_id": applicant,
-            "filed_by_kind": principal.kind,
-            "filed_by_id": principal.id,
-            "priority": 0,
-            "data": payload.data,
-            "location": _location(payload.location),
-            "sla_business_days": definition.sla.business_days,
-            "sla_state": draft.sla,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    if payload.submit and payload.contact is None and applicant is not None:
+        try:
+            for fresh in (False, True):
+                service = await _checked_service(session, principal, payload, fresh=fresh)
+                values = _draft(settings, principal, payload, service)
+                row = await _file_submitted(
+                    session, settings, principal, service, values, alone=alone
+                )
+                if row is not None:
+                    return row
+                # Another version became current since it was remembered: nothing was
+                # written; ask again, once.
+                single_statement_wrote_nothing(session)
+        except _StepByStep:
+            pass
+    service = await _checked_service(session, principal, payload, fresh=True)
+    values = _draft(settings, principal, payload, service)
+    row = await repository.insert_request(session, values)
     await history.record(
         session,
         row,
         type="filed",
         actor=event_actor(principal, row),
-        occurred_at=now,
+        occurred_at=values["created_at"],
         to_state=INITIAL_STATE,
     )
     if payload.contact is not None:
@@ -197,6 +228,97 @@ async def file_request(
         # confirmation with the tracking link from requests.tracking instead.
         await contacts.mail_contact(session, row, template="report_filed")
     return row
+
+
+async def _checked_service(
+    session: AsyncSession, principal: Principal, payload: FilingIn, *, fresh: bool
+) -> PublishedService:
+    """The service to file under, with the payload checked against it."""
+    service = await service_for_filing(session, payload.service, fresh=fresh)
+    if principal.is_public_reporter and not service.definition.public:
+        raise Unauthorized()  # as before: only public services take reports without a token
+    check_form(service, payload.data, payload.location)
+    return service
+
+
+def _draft(
+    settings: Settings, principal: Principal, payload: FilingIn, service: PublishedService
+) -> dict[str, Any]:
+    """The columns of a new request as filed (a draft, version 1)."""
+    now = datetime.now(UTC)
+    definition = service.definition
+    return {
+        "id": uuid.uuid4(),
+        "reference": new_reference(settings.reference_prefix, now),
+        "service_code": service.code,
+        "service_version": service.version,
+        "title": f"{definition.title.de} / {definition.title.en}",
+        "department": definition.department,
+        "state": INITIAL_STATE,
+        "version": 1,
+        "applicant_id": principal.id if principal.is_citizen else payload.applicant_id,
+        "filed_by_kind": principal.kind,
+        "filed_by_id": principal.id,
+        "priority": 0,
+        "data": payload.data,
+        "location": _location(payload.location),
+        "sla_business_days": definition.sla.business_days,
+        "sla_state": service.workflow.state(INITIAL_STATE).sla,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+class _StepByStep(Exception):
+    """This filing is written statement by statement (see file_request)."""
+
+
+async def _file_submitted(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    service: PublishedService,
+    values: dict[str, Any],
+    *,
+    alone: bool,
+) -> RequestRow | None:
+    """The rows filing and submitting write one after the other (request_filed then
+    submit_new), written by one statement: the request as submitted, the ``filed`` and
+    ``submitted`` history rows, the outbox row. None when ``service`` is no longer current."""
+    draft = RequestRow(**values)
+    decision = submit_decision(principal, draft, service)
+    actor = event_actor(principal, draft)
+    now = datetime.now(UTC)
+    changes = await decision_values(session, settings, draft, decision, now)
+    submitted = RequestRow(**{**values, **changes, "version": values["version"] + 1})
+    filed_entry = history.entry(
+        draft.id,
+        type="filed",
+        actor=actor,
+        occurred_at=values["created_at"],
+        to_state=INITIAL_STATE,
+    )
+    submitted_entry = history.entry(
+        draft.id,
+        type="submitted",
+        actor=actor,
+        occurred_at=now,
+        from_state=decision.from_state,
+        to_state=decision.to_state,
+        transition=decision.transition,
+    )
+    published = history.publication(submitted, submitted_entry, 0, decision.notify)
+    if decision.set_timer is not None or published is None:
+        raise _StepByStep  # a timer to insert: the steps' own statements write it
+    return await repository.file_submitted(
+        session,
+        {**values, **changes, "version": submitted.version},
+        filed_entry,
+        submitted_entry,
+        event_payload(published),
+        NOTIFY_CHANNEL,
+        alone=alone,
+    )
 
 
 async def update_draft(

@@ -24,6 +24,7 @@ from eservice.core.errors import (
     PreconditionRequired,
     ValidationFailed,
 )
+from eservice.events.outbox import NOTIFY_CHANNEL, event_payload
 from eservice.identity.principal import Principal
 from eservice.requests import history, repository
 from eservice.requests.access import EventActor, event_actor, workflow_actors
@@ -122,22 +123,22 @@ def decide_for(
     return decision
 
 
-async def apply_decision(
+def submits(row: RequestRow, decision: Decision) -> bool:
+    """The decision submits a request that was never submitted."""
+    return row.submitted_at is None and decision.transition == SUBMIT_TRANSITION
+
+
+async def decision_values(
     session: AsyncSession,
     settings: Settings,
     row: RequestRow,
     decision: Decision,
-    actor: EventActor,
-    *,
-    comment: str | None = None,
-    data: dict[str, Any] | None = None,
-    extra_event_data: dict[str, Any] | None = None,
-) -> RequestRow | None:
-    """Apply an allowed decision to ``row`` as it was read; None when another change won."""
-    now = datetime.now(UTC)
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns an allowed decision changes on ``row`` at ``now`` (state, SLA clock,
+    submission and closing dates); the version is the compare-and-set's."""
     values: dict[str, Any] = {"state": decision.to_state, "updated_at": now}
-    submitting = row.submitted_at is None and decision.transition == SUBMIT_TRANSITION
-    if submitting:
+    if submits(row, decision):
         values["submitted_at"] = now
         values["due_at"] = calendar(settings).due_at(now, row.sla_business_days)
     if decision.sla == "pause":
@@ -153,6 +154,50 @@ async def apply_decision(
         service = await get_published_service(session, row.service_code, row.service_version)
         values["retention_until"] = retention_date(
             now, service.definition.retention, settings.time_zone
+        )
+    return values
+
+
+async def apply_decision(
+    session: AsyncSession,
+    settings: Settings,
+    row: RequestRow,
+    decision: Decision,
+    actor: EventActor,
+    *,
+    comment: str | None = None,
+    data: dict[str, Any] | None = None,
+    extra_event_data: dict[str, Any] | None = None,
+) -> RequestRow | None:
+    """Apply an allowed decision to ``row`` as it was read; None when another change won."""
+    now = datetime.now(UTC)
+    submitting = submits(row, decision)
+    values = await decision_values(session, settings, row, decision, now)
+    event_data = dict(extra_event_data or {})
+    if data:
+        event_data["data"] = data
+    entry = history.entry(
+        row.id,
+        type="submitted" if submitting else "transitioned",
+        actor=actor,
+        occurred_at=now,
+        from_state=decision.from_state,
+        to_state=decision.to_state,
+        transition=decision.transition,
+        comment=comment or None,
+        data=event_data,
+    )
+    after = repository.after_change(row, values)
+    published = history.publication(after, entry, 0, decision.notify)
+    if (
+        not decision.cancel_timers
+        and decision.set_timer is None
+        and published is not None
+        and not history.tells_contact(after, entry, decision.notify)
+    ):
+        # No timers to touch and no contact to mail: one statement writes it all.
+        return await repository.move(
+            session, row, values, entry, event_payload(published), NOTIFY_CHANNEL
         )
     if decision.cancel_timers:
         # Timers are locked before the request row, here and in the worker: no deadlock.
@@ -170,13 +215,10 @@ async def apply_decision(
             transition=decision.set_timer.transition,
             seconds=decision.set_timer.seconds,
         )
-    event_data = dict(extra_event_data or {})
-    if data:
-        event_data["data"] = data
     await history.record(
         session,
         updated,
-        type="submitted" if submitting else "transitioned",
+        type=entry["type"],
         actor=actor,
         occurred_at=now,
         from_state=decision.from_state,
@@ -235,15 +277,9 @@ async def fire_transition(
     return updated
 
 
-async def submit_new(
-    session: AsyncSession,
-    settings: Settings,
-    principal: Principal,
-    row: RequestRow,
-    service: PublishedService,
-) -> RequestRow:
-    """Submit a request filed with ``submit: true`` (in the filing transaction)."""
-    decision = decide_for(
+def submit_decision(principal: Principal, row: RequestRow, service: PublishedService) -> Decision:
+    """The engine's decision to submit ``row``, a request being filed with ``submit: true``."""
+    return decide_for(
         service,
         row,
         SUBMIT_TRANSITION,
@@ -252,6 +288,17 @@ async def submit_new(
         data={},
         documents=set(),  # filed in this transaction: nothing can be attached yet
     )
+
+
+async def submit_new(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    row: RequestRow,
+    service: PublishedService,
+) -> RequestRow:
+    """Submit a request filed with ``submit: true`` (in the filing transaction)."""
+    decision = submit_decision(principal, row, service)
     updated = await apply_decision(session, settings, row, decision, event_actor(principal, row))
     if updated is None:
         raise stale()
