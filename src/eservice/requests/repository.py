@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from asyncpg import Record
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.schema import ColumnDefault
 
 from eservice.core.db import Base, json_text
 from eservice.core.transaction import driver_connection, single_statement
@@ -32,33 +34,80 @@ _JSONB = {
     row.__tablename__: frozenset(c.name for c in row.__table__.columns if isinstance(c.type, JSONB))
     for row in (RequestRow, RequestEventRow)
 }
-_RETURN_REQUEST = "RETURNING " + ", ".join(_REQUEST_COLUMNS)
 _SELECT_REQUEST = "SELECT " + ", ".join(_REQUEST_COLUMNS) + " FROM requests WHERE id = $1"  # noqa: S608
 
 
-def _arguments(table: str, values: dict[str, Any], columns: list[str]) -> list[Any]:
+def _as_sent(table: str, values: dict[str, Any]) -> dict[str, Any]:
     """The values as asyncpg takes them (JSONB as JSON text, as SQLAlchemy sends it)."""
     jsonb = _JSONB[table]
-    return [
-        json_text(values[c]) if c in jsonb and values[c] is not None else values[c] for c in columns
-    ]
+    return {c: json_text(v) if c in jsonb and v is not None else v for c, v in values.items()}
 
 
-def _columns(values: dict[str, Any], allowed: Sequence[str]) -> list[str]:
+def _arguments(table: str, values: dict[str, Any], columns: Sequence[str]) -> list[Any]:
+    """``values`` as sent, in the order of ``columns`` (the fixed statements' parameters)."""
+    sent = _as_sent(table, values)
+    return [sent[c] for c in columns]
+
+
+def _columns(values: dict[str, Any], allowed: Sequence[str]) -> tuple[str, ...]:
     """The keys of ``values``, each one a column of the table (identifiers are never input)."""
     unknown = set(values) - set(allowed)
     if unknown:
         raise ValueError(f"not columns: {sorted(unknown)}")
-    return list(values)
+    return tuple(values)
 
 
-def _insert_sql(table: str, columns: list[str], returning: Sequence[str]) -> str:
-    placeholders = ", ".join(f"${n}" for n in range(1, len(columns) + 1))
-    names = ", ".join(columns)
-    # Identifiers come from the table definitions (checked by _columns); values are bound.
-    return f"INSERT INTO {table} ({names}) VALUES ({placeholders}) RETURNING " + ", ".join(  # noqa: S608
-        returning
+class _Statement(NamedTuple):
+    """A Core statement compiled once for asyncpg: its text, and where each value goes."""
+
+    text: str
+    order: tuple[str, ...]  # the bound names in ``$n`` order
+    fixed: dict[str, Any]  # values compiled in (literals, the table's scalar defaults)
+
+    def arguments(self, values: dict[str, Any]) -> list[Any]:
+        return [values[name] if name in values else self.fixed[name] for name in self.order]
+
+
+_ASYNCPG = postgresql.asyncpg.dialect()  # type: ignore[no-untyped-call]
+
+
+def _compiled(statement: Any, table: str, columns: tuple[str, ...]) -> _Statement:
+    """Compile ``statement`` with the asyncpg dialect for exactly ``columns`` (SQLAlchemy's
+    public ``column_keys``); scalar column defaults fill the columns a caller leaves out."""
+    compiled = statement.compile(dialect=_ASYNCPG, column_keys=list(columns))
+    defaults = {
+        c.name: c.default.arg
+        for c in Base.metadata.tables[table].columns
+        if isinstance(c.default, ColumnDefault) and c.default.is_scalar
+    }
+    return _Statement(
+        compiled.string, tuple(compiled.positiontup or ()), {**compiled.params, **defaults}
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _insert(table: str, columns: tuple[str, ...]) -> _Statement:
+    """``INSERT INTO table (columns) ... RETURNING *``, compiled once per column set."""
+    target = Base.metadata.tables[table]
+    return _compiled(insert(target).returning(*target.columns), table, columns)
+
+
+@functools.lru_cache(maxsize=128)
+def _compare_and_set(columns: tuple[str, ...]) -> _Statement:
+    """``UPDATE requests SET version = version + 1, columns ... WHERE id, version and state
+    still match RETURNING *``, compiled once per column set."""
+    target = Base.metadata.tables["requests"]
+    statement = (
+        update(target)
+        .where(
+            target.c.id == bindparam("expected_id"),
+            target.c.version == bindparam("expected_version"),
+            target.c.state == bindparam("expected_state"),
+        )
+        .values(version=target.c.version + 1)
+        .returning(*target.columns)
+    )
+    return _compiled(statement, "requests", columns)
 
 
 def _typed(columns: Sequence[str], table: str, first: int) -> list[str]:
@@ -66,12 +115,9 @@ def _typed(columns: Sequence[str], table: str, first: int) -> list[str]:
     does not infer them); rendered once, at import."""
     types = Base.metadata.tables[table].columns
     return [
-        f"${n}::{types[name].type.compile(dialect=_DIALECT)}"
+        f"${n}::{types[name].type.compile(dialect=_ASYNCPG)}"
         for n, name in enumerate(columns, start=first)
     ]
-
-
-_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 def _published(event: str, payload: int) -> str:
@@ -132,10 +178,11 @@ def _request(record: Record) -> RequestRow:
 
 
 async def insert_request(session: AsyncSession, values: dict[str, Any]) -> RequestRow:
-    columns = _columns(values, _REQUEST_COLUMNS)
-    statement = _insert_sql("requests", columns, _REQUEST_COLUMNS)
+    statement = _insert("requests", _columns(values, _REQUEST_COLUMNS))
     connection = await driver_connection(session)
-    record = await connection.fetchrow(statement, *_arguments("requests", values, columns))
+    record = await connection.fetchrow(
+        statement.text, *statement.arguments(_as_sent("requests", values))
+    )
     assert record is not None
     return _request(record)
 
@@ -204,25 +251,24 @@ async def compare_and_set(
     values: dict[str, Any],
 ) -> RequestRow | None:
     """One UPDATE ... WHERE id, version and state still match; None when someone else won."""
-    columns = _columns(values, _REQUEST_COLUMNS)
-    assignments = "".join(f", {c} = ${n}" for n, c in enumerate(columns, start=4))
-    # Identifiers come from the table definition (checked by _columns); values are bound.
-    statement = (
-        f"UPDATE requests SET version = version + 1{assignments} "  # noqa: S608
-        f"WHERE id = $1 AND version = $2 AND state = $3 {_RETURN_REQUEST}"
-    )
+    statement = _compare_and_set(_columns(values, _REQUEST_COLUMNS))
+    arguments = {
+        **_as_sent("requests", values),
+        "expected_id": request_id,
+        "expected_version": version,
+        "expected_state": state,
+    }
     connection = await driver_connection(session)
-    record = await connection.fetchrow(
-        statement, request_id, version, state, *_arguments("requests", values, columns)
-    )
+    record = await connection.fetchrow(statement.text, *statement.arguments(arguments))
     return None if record is None else _request(record)
 
 
 async def insert_event(session: AsyncSession, values: dict[str, Any]) -> RequestEventRow:
-    columns = _columns(values, _EVENT_COLUMNS)
-    statement = _insert_sql("request_events", columns, _EVENT_COLUMNS)
+    statement = _insert("request_events", _columns(values, _EVENT_COLUMNS))
     connection = await driver_connection(session)
-    record = await connection.fetchrow(statement, *_arguments("request_events", values, columns))
+    record = await connection.fetchrow(
+        statement.text, *statement.arguments(_as_sent("request_events", values))
+    )
     assert record is not None
     return _loaded(RequestEventRow, record)
 
@@ -378,7 +424,7 @@ _DECISION_TYPES = Base.metadata.tables["requests"].columns
 def _set_if(index: int, name: str) -> str:
     """``name`` set to parameter ``$(5+2i)`` when flag ``$(4+2i)`` is true (rendered at import)."""
     flag, value = 4 + 2 * index, 5 + 2 * index
-    kind = _DECISION_TYPES[name].type.compile(dialect=_DIALECT)
+    kind = _DECISION_TYPES[name].type.compile(dialect=_ASYNCPG)
     return f"{name} = CASE WHEN ${flag}::boolean THEN ${value}::{kind} ELSE {name} END"
 
 
