@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -216,3 +217,24 @@ def test_profile_samples_go_to_the_part_nearest_the_leaf() -> None:
         "share": 0.5,
         "us_per_op": 300.0,
     }
+
+
+def test_the_markdown_tables_come_from_the_json_a_run_writes() -> None:
+    from bench import markdown
+
+    results = Results(machine={"cpu": "x"}, options={"rounds": 2, "api_workers": 2})
+    for number, api in ((1, 300), (2, 200)):
+        results.measurements += [
+            replace(_m("read", "api", 32, api), round=number, cpu_ms=0.4),
+            replace(_m("read", "minimal", 32, 1000), round=number),
+            replace(_m("read", "api-granian", 32, api + 50), round=number),
+            replace(_m("read", "bare-granian", 32, 800), round=number),
+            replace(_m("read", "bare", 32, 700), round=number),
+        ]
+    results.middleware = {"middleware_us": 12.0}
+    text = markdown.render(json.loads(json.dumps(results.to_json())))
+    row = next(line for line in text.splitlines() if line.startswith("| read by id | 32"))
+    assert "| 0.40 |" in row  # the API's CPU per operation
+    assert "0.25 (0.20 to 0.30)" in row  # median of the rounds' ratios and their range
+    assert any(line.startswith("| read by id | 250 | 300 |") for line in text.splitlines())
+    assert "3.0% of a read's CPU" in text
