@@ -72,13 +72,27 @@ def drop_database(admin_url: str, name: str) -> None:
     _run(go())
 
 
+TRUNCATE_ATTEMPTS = 5
+
+
 async def truncate_tables(url: str, keep: Collection[str]) -> None:
+    """Empty every table but ``keep``. A live server's worker (browser tests) may still be
+    working on the last test's rows and lock tables in another order than TRUNCATE's list:
+    when PostgreSQL picks the TRUNCATE as a deadlock's victim, it is simply tried again."""
     conn = await asyncpg.connect(plain(url))
     try:
         rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         names = [r["tablename"] for r in rows if r["tablename"] not in keep]
-        if names:
-            quoted = ", ".join(f'"{n}"' for n in names)
-            await conn.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        if not names:
+            return
+        quoted = ", ".join(f'"{n}"' for n in names)
+        for attempt in range(1, TRUNCATE_ATTEMPTS + 1):
+            try:
+                await conn.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+                return
+            except asyncpg.DeadlockDetectedError:
+                if attempt == TRUNCATE_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.1 * attempt)
     finally:
         await conn.close()
