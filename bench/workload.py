@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import threading
 import time
@@ -122,6 +123,13 @@ class Workload:
 
         asyncio.run(run())
 
+    def _claims_released(self, operation: str) -> contextlib.AbstractContextManager[object]:
+        """While claims are measured, claimed requests go back to the queue (see Releaser)."""
+        if operation != "claim":
+            return contextlib.nullcontext()
+        self.release()
+        return Releaser(self.db.url, seed.release_sql(self.accounts))
+
     def bare_run(
         self, base_url: str, operation: str, concurrency: int, duration: float
     ) -> Measurement:
@@ -145,17 +153,7 @@ class Workload:
             pool = self.read_pool()
         pids = self.api.api_pids()
         cpu_before = cpu_seconds(pids)
-        if operation == "claim":
-            self.release()
-            with Releaser(self.db.url, seed.release_sql(self.accounts)):
-                measured = run_wrk(
-                    operation,
-                    self.api.base_url,
-                    concurrency=concurrency,
-                    duration=duration,
-                    token=token,
-                )
-        else:
+        with self._claims_released(operation):
             measured = run_wrk(
                 operation,
                 self.api.base_url,
@@ -181,22 +179,12 @@ class Workload:
             variables["pool"] = str(max(1, seed.TRANSITION_POOL // concurrency))
         elif operation == "read":
             variables["pool"] = str(seed.READ_POOL)
-        if operation == "claim":
-            self.release()
-            with Releaser(self.db.url, seed.release_sql(self.accounts)):
-                return run_pgbench(
-                    operation,
-                    self.db.url,
-                    concurrency=concurrency,
-                    duration=duration,
-                    variables=variables,
-                    minimal=minimal,
-                )
-        return run_pgbench(
-            operation,
-            self.db.url,
-            concurrency=concurrency,
-            duration=duration,
-            variables=variables,
-            minimal=minimal,
-        )
+        with self._claims_released(operation):
+            return run_pgbench(
+                operation,
+                self.db.url,
+                concurrency=concurrency,
+                duration=duration,
+                variables=variables,
+                minimal=minimal,
+            )
