@@ -22,7 +22,7 @@ from eservice.core.config import Settings
 from eservice.core.db import create_engine, create_sessionmaker
 from eservice.core.deps import provide_db_session
 from eservice.core.heap import freeze_startup_heap
-from eservice.core.middleware import RequestContextMiddleware
+from eservice.core.middleware import RequestContextMiddleware, add_request_id
 from eservice.core.openapi import (
     InputStructSchemas,
     document_parameters_as_sent,
@@ -115,6 +115,7 @@ def create_app(
         middleware=[
             DefineMiddleware(RequestContextMiddleware, access_log=settings.access_log),
         ],
+        before_send=[add_request_id],
         exception_handlers={Exception: render_error},
         plugins=[InputStructSchemas()],
         request_max_body_size=settings.max_body_bytes,

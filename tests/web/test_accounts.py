@@ -82,6 +82,19 @@ async def test_a_post_without_csrf_token_is_refused(
     assert refused.status_code == 403
     assert "text/html" in refused.headers["content-type"]
     assert "Formular" in refused.text
+    # Refused by a middleware inside the request-context one: still traceable, and counted
+    # with the status it was answered with (not as a server error).
+    assert refused.headers.get("x-request-id")
+    metrics = (await browser.get("/metrics")).text
+    counted = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("eservice_requests_total{")
+        and 'method="POST"' in line
+        and 'path="/login"' in line
+    ]
+    assert any('status_code="403"' in line for line in counted)
+    assert not any('status_code="500"' in line for line in counted)
 
 
 async def test_registration_applies_the_password_rules_and_logs_in(

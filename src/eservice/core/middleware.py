@@ -16,6 +16,7 @@ import secrets
 import time
 
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -82,7 +83,6 @@ class RequestContextMiddleware:
                 incoming = value.decode("latin-1")
                 break
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else secrets.token_hex(16)
-        request_id_header = (b"x-request-id", request_id.encode("latin-1"))
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
@@ -91,19 +91,23 @@ class RequestContextMiddleware:
         measured = path not in NOT_MEASURED
         gauge = _gauge(method, path) if measured else None
 
-        async def send_with_id(message: Message) -> None:
+        async def send_noting_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # Appended as is: nothing inside sets this header (Litestar's header classes
-                # search the list for an existing one first, work every response would pay).
-                message["headers"] = [*message.get("headers", ()), request_id_header]
             await send(message)
 
         if gauge is not None:
             gauge.inc()
+        escaped = True
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_noting_status)
+            escaped = False
+        except HTTPException as exc:
+            # Raised by a middleware inside this one (e.g. a refused CSRF token); the app's
+            # outermost exception handler answers with its status.
+            status = exc.status_code
+            raise
         finally:
             seconds = time.perf_counter() - started
             if gauge is not None:
@@ -119,4 +123,23 @@ class RequestContextMiddleware:
                         "duration_ms": round(seconds * 1000, 2),
                     },
                 )
-            request_id_var.reset(token)
+            if not escaped:
+                request_id_var.reset(token)
+            # Else the id stays for the outermost exception handler, which renders the
+            # response in this same task (the request's own: nothing else sees it).
+
+
+async def add_request_id(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: every response of a request gets its ``X-Request-ID``, also one
+    that the app's outermost exception handler sends (after this middleware has returned).
+
+    Appended as is: nothing inside sets this header (Litestar's header classes search the list
+    for an existing one first, work every response would pay).
+    """
+    if message["type"] == "http.response.start":
+        request_id = request_id_var.get()
+        if request_id is not None:
+            message["headers"] = [
+                *message.get("headers", ()),
+                (b"x-request-id", request_id.encode("latin-1")),
+            ]
