@@ -185,7 +185,7 @@ async def file_request(
     """File a request under the latest published version of its service (and submit it).
 
     A submitted filing for an applicant's account without contact details is one statement
-    (:func:`_file_submitted`); drafts, contacts and reports without an account take the
+    (:func:`_file_in_one_statement`); drafts, contacts and reports without an account take the
     statements of each step. ``alone``: the caller writes nothing afterwards (the JSON API),
     so that statement may run on its own (core.transaction.single_statement).
     """
@@ -194,20 +194,9 @@ async def file_request(
         await check_applicant(session, payload.applicant_id)
     applicant = principal.id if principal.is_citizen else payload.applicant_id
     if payload.submit and payload.contact is None and applicant is not None:
-        try:
-            for fresh in (False, True):
-                service = await _checked_service(session, principal, payload, fresh=fresh)
-                values = _draft(settings, principal, payload, service)
-                row = await _file_submitted(
-                    session, settings, principal, service, values, alone=alone
-                )
-                if row is not None:
-                    return row
-                # Another version became current since it was remembered: nothing was
-                # written; ask again, once.
-                single_statement_wrote_nothing(session)
-        except _StepByStep:
-            pass
+        row = await _file_in_one_statement(session, settings, principal, payload, alone=alone)
+        if row is not None:
+            return row
     service = await _checked_service(session, principal, payload, fresh=True)
     values = _draft(settings, principal, payload, service)
     row = await repository.insert_request(session, values)
@@ -269,22 +258,42 @@ def _draft(
     }
 
 
-class _StepByStep(Exception):
-    """This filing is written statement by statement (see file_request)."""
+async def _file_in_one_statement(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    payload: FilingIn,
+    *,
+    alone: bool,
+) -> RequestRow | None:
+    """A submitted filing as one statement, under the service version last seen current and,
+    if another one has become current since (the statement then writes nothing), once more
+    under that one. None when nothing was written: the filing takes the step-by-step
+    statements (also when submitting starts a timer, which those statements write)."""
+    for fresh in (False, True):
+        service = await _checked_service(session, principal, payload, fresh=fresh)
+        rows = await _submitted_rows(
+            session, settings, principal, service, _draft(settings, principal, payload, service)
+        )
+        if rows is None:
+            return None
+        row = await repository.file_submitted(session, *rows, NOTIFY_CHANNEL, alone=alone)
+        if row is not None:
+            return row
+        single_statement_wrote_nothing(session)
+    return None
 
 
-async def _file_submitted(
+async def _submitted_rows(
     session: AsyncSession,
     settings: Settings,
     principal: Principal,
     service: PublishedService,
     values: dict[str, Any],
-    *,
-    alone: bool,
-) -> RequestRow | None:
-    """The rows filing and submitting write one after the other (request_filed then
-    submit_new), written by one statement: the request as submitted, the ``filed`` and
-    ``submitted`` history rows, the outbox row. None when ``service`` is no longer current."""
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], str] | None:
+    """What filing and submitting write one after the other (request_filed, then submit_new),
+    for one statement: the request as submitted, the ``filed`` and ``submitted`` history rows
+    and the outbox payload. None when submitting starts a timer (or publishes nothing)."""
     draft = RequestRow(**values)
     decision = submit_decision(principal, draft, service)
     actor = event_actor(principal, draft)
@@ -309,16 +318,9 @@ async def _file_submitted(
     )
     published = history.publication(submitted, submitted_entry, 0, decision.notify)
     if decision.set_timer is not None or published is None:
-        raise _StepByStep  # a timer to insert: the steps' own statements write it
-    return await repository.file_submitted(
-        session,
-        {**values, **changes, "version": submitted.version},
-        filed_entry,
-        submitted_entry,
-        event_payload(published),
-        NOTIFY_CHANNEL,
-        alone=alone,
-    )
+        return None
+    request = {**values, **changes, "version": submitted.version}
+    return request, filed_entry, submitted_entry, event_payload(published)
 
 
 async def update_draft(
