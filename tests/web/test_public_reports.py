@@ -346,3 +346,19 @@ async def test_tracking_tokens_never_reach_the_access_log(
     )
     assert token not in text
     assert "tr_unknown" not in text
+
+
+async def test_hostile_path_input_on_report_and_tracking_pages_is_never_a_500(
+    browser: Client,
+) -> None:
+    """A NUL or a huge segment is refused as a page (4xx), never a server error."""
+    for path in (
+        "/services/%00/report",
+        "/services/" + "x" * 5000 + "/report",
+        "/tracking/%00%01",
+        "/tracking/" + "A" * 20000,
+        "/tracking/%C3%BC%E2%80%AE",
+        "/api/v1/tracking/%00",
+    ):
+        page = await browser.get(path)
+        assert 400 <= page.status_code < 500, (path[:40], page.status_code)

@@ -18,7 +18,9 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from eservice.core.config import Settings
+from eservice.core.deps import app_settings
 from eservice.core.errors import DomainError
+from eservice.core.problems import expected_failure
 from eservice.web import (
     account_pages,
     documents_pages,
@@ -78,12 +80,18 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         return Redirect(target, status_code=303, headers={"Cache-Control": "no-store"})
     status = 500
     message_key = "error.page"
+    headers: dict[str, str] | None = None
+    # Hostile input the database cannot store, or an unreachable database, is not a bug
+    # (core.problems.expected_failure, asked by every renderer of errors).
+    expected = expected_failure(exc)
+    if expected is not None:
+        exc = expected
     if isinstance(exc, NotStaff):
         status, message_key = 404, "error.not_found"
     elif isinstance(exc, PermissionDeniedException):
         status, message_key = 403, "error.csrf"
     elif isinstance(exc, DomainError):
-        status = exc.status
+        status, headers = exc.status, exc.headers  # e.g. Retry-After of a 503
         message_key = {404: "error.not_found", 403: "error.forbidden"}.get(status, "error.page")
     elif isinstance(exc, HTTPException):
         status = exc.status_code
@@ -91,8 +99,8 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     else:
         log.error("page failed", exc_info=exc)
     try:
-        web = error_context(request, request.app.state.settings)
-        return web.render("error.html", status=status, message=web.t(message_key))
+        web = error_context(request, app_settings(request))
+        return web.render("error.html", status=status, headers=headers, message=web.t(message_key))
     except Exception:  # the error page itself must not fail
         log.exception("error page failed")
         return Response(
